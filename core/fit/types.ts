@@ -1,0 +1,42 @@
+import type { ModelArchitecture } from "../catalog/types";
+import type { KvCacheDtype, Quantization } from "../fleet/recipe";
+
+export interface FitInput {
+  readonly architecture: ModelArchitecture;
+  readonly quantization: Quantization;
+  readonly kvCacheDtype: KvCacheDtype;
+  /** Memory of one GPU as the device reports it, GiB. */
+  readonly gpuMemoryGiB: number;
+  readonly unifiedMemory: boolean;
+  readonly gpuMemoryUtilization: number;
+  readonly tensorParallel: number;
+  readonly maxModelLen: number;
+  readonly maxNumSeqs: number;
+  readonly maxNumBatchedTokens?: number;
+  readonly engine: "vllm" | "sglang" | "llamacpp" | "ollama" | "trtllm" | "tei";
+  readonly engineVersion: string;
+  /** Known per-GPU weight size; overrides the estimate. */
+  readonly weightsGiB?: number;
+  /** Draft model for speculative decoding, GiB. */
+  readonly draftWeightsGiB?: number;
+}
+
+/** Memory fit of one engine on one GPU (per GPU when tensor parallel). All sizes GiB. */
+export interface FitResult {
+  readonly totalGiB: number;
+  /** What the engine may use on this GPU (total × utilisation for vLLM/SGLang; what it needs for llama.cpp). */
+  readonly budgetGiB: number;
+  readonly weightsGiB: number;
+  readonly activationGiB: number;
+  readonly nonTorchGiB: number;
+  readonly cudaGraphGiB: number;
+  readonly kvPoolGiB: number;
+  /** KV bytes per token on one GPU. */
+  readonly kvBytesPerToken: number;
+  readonly kvCacheTokens: number;
+  /** kvCacheTokens / maxModelLen. */
+  readonly maxConcurrency: number;
+  readonly fits: boolean;
+  /** One line with the numbers, e.g. "needs 41.3 GiB (weights 15.2 + ...) but ... gives 65.8 GiB". */
+  readonly message: string;
+}

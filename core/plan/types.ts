@@ -1,0 +1,175 @@
+import type { CpuArch } from "../catalog/types";
+import type { FitResult } from "../fit/types";
+
+/** A finding of a check. `path` points into the fleet file, e.g. `deployments[2].recipe`. */
+export interface Violation {
+  readonly rule: string;
+  readonly severity: "error" | "warning";
+  readonly path: string;
+  readonly message: string;
+}
+
+/** An environment variable whose value is a secret from stack config, resolved by the components. */
+export interface SecretEnv {
+  readonly name: string;
+  /** Stack config key holding the secret. */
+  readonly secret: string;
+}
+
+export interface HealthCheck {
+  /** Docker healthcheck test, e.g. ["CMD", "curl", "-fsS", "http://127.0.0.1:8000/health"]. */
+  readonly test: readonly string[];
+  readonly path: string;
+  readonly port: number;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds: number;
+}
+
+export interface PortMapping { readonly container: number; readonly host: number; readonly ip: string }
+export interface VolumeMount { readonly volume: string; readonly containerPath: string; readonly readOnly?: boolean }
+export interface FileMount { readonly containerPath: string; readonly content: string }
+
+/** Everything needed to run one container; the components turn it into a docker.Container. */
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly platform: `linux/${CpuArch}`;
+  /** Entrypoint override; null keeps the image's. */
+  readonly entrypoint: readonly string[] | null;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretEnv: readonly SecretEnv[];
+  readonly network: "host" | "bridge";
+  readonly ports: readonly PortMapping[];
+  /** GPU indices to request; null = no GPU. */
+  readonly gpus: readonly number[] | null;
+  readonly ipcHost: boolean;
+  readonly shmSizeMiB: number | null;
+  readonly health: HealthCheck | null;
+  readonly restart: "unless-stopped" | "no";
+  readonly labels: Readonly<Record<string, string>>;
+  readonly volumes: readonly VolumeMount[];
+  readonly files: readonly FileMount[];
+}
+
+export interface MachinePlan {
+  readonly name: string;
+  readonly hardware: string;
+  readonly cpuArch: CpuArch;
+  readonly platform: `linux/${CpuArch}`;
+  readonly dockerHost: string;
+  readonly address: string;
+  readonly gpus: number;
+  /** Exporters (node, DCGM) on this machine. */
+  readonly exporters: readonly ContainerSpec[];
+}
+
+/** Pulls the model from the store into the cache volume before the engine starts. */
+export interface ModelSync {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly localPath: string;
+  readonly container: ContainerSpec;
+}
+
+export interface EnginePlan {
+  readonly deployment: string;
+  readonly machine: string;
+  readonly hardware: string;
+  readonly engine: string;
+  readonly recipe: string;
+  readonly recipeHash: string;
+  readonly servedName: string;
+  readonly image: string;
+  readonly platform: `linux/${CpuArch}`;
+  readonly argv: readonly string[];
+  readonly port: number;
+  readonly address: string;
+  readonly metricsPath: string | null;
+  readonly metricsJob: string;
+  readonly memory: FitResult | null;
+  readonly modelSync: ModelSync | null;
+  readonly container: ContainerSpec;
+  /** Context window served, for gateway fallback checks. */
+  readonly maxModelLen: number;
+}
+
+export interface GatewayPlan {
+  readonly machine: string;
+  readonly url: string;
+  readonly config: unknown;
+  readonly configYaml: string;
+  readonly container: ContainerSpec;
+}
+
+export interface MonitoringPlan {
+  readonly machine: string;
+  readonly url: string;
+  readonly prometheusYml: string;
+  readonly rulesYml: string;
+  /** Every scrape target as job/host:port. */
+  readonly targets: readonly { readonly job: string; readonly target: string; readonly deployment?: string }[];
+  readonly container: ContainerSpec;
+}
+
+export interface StorePlan {
+  readonly machine: string;
+  readonly endpoint: string;
+  readonly buckets: readonly string[];
+  readonly versionedBuckets: readonly string[];
+  readonly rootUserSecret: string;
+  readonly rootPasswordSecret: string;
+  readonly container: ContainerSpec;
+}
+
+export interface MeshKeyPlan {
+  readonly role: string;
+  readonly tags: readonly string[];
+  readonly reusable: boolean;
+  readonly ephemeral: boolean;
+  readonly preauthorized: boolean;
+  readonly expirySeconds: number;
+}
+
+export interface MeshPlan {
+  readonly tailnet: string;
+  readonly policy: unknown;
+  readonly policyHujson: string;
+  readonly keys: readonly MeshKeyPlan[];
+  readonly apiKeySecret: string | null;
+}
+
+export interface BurstPoolPlan {
+  readonly name: string;
+  readonly recipe: string;
+  readonly recipeHash: string;
+  readonly desired: number;
+  readonly maxHosts: number;
+  readonly maxPricePerHour: number;
+  readonly selection: string;
+  readonly image: string;
+  readonly argv: readonly string[];
+}
+
+export interface BurstPlan {
+  readonly provider: "vast";
+  readonly budgetPerHour: number;
+  readonly apiKeySecret: string | null;
+  readonly pools: readonly BurstPoolPlan[];
+}
+
+/** The whole fleet as plain data: what `fabric plan` prints and what `pulumi up` deploys. */
+export interface Plan {
+  readonly machines: readonly MachinePlan[];
+  readonly engines: readonly EnginePlan[];
+  readonly gateway: GatewayPlan | null;
+  readonly monitoring: MonitoringPlan | null;
+  readonly store: StorePlan | null;
+  readonly mesh: MeshPlan | null;
+  readonly burst: BurstPlan | null;
+  /** Deployment names per rollout wave, in order. */
+  readonly waves: readonly (readonly string[])[];
+  readonly violations: readonly Violation[];
+}

@@ -1,0 +1,31 @@
+// Runs the test tiers with node's test runner and tsx. `unit`: pure core, CLI, mocked components
+// (no engine, no Docker). `all`: unit plus the tiers that need real parts (promtool, pulumi, docker).
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const tiers = { unit: ["test/unit"], all: ["test/unit", "test/tools", "test/engine", "test/e2e"] };
+const tier = process.argv[2] ?? "unit";
+if (!(tier in tiers)) {
+  console.error(`unknown tier '${tier}'; use one of: ${Object.keys(tiers).join(", ")}`);
+  process.exit(2);
+}
+
+function testFiles(dir) {
+  let entries;
+  try { entries = readdirSync(dir); } catch { return []; }
+  return entries.sort().flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return testFiles(path);
+    return entry.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+const files = tiers[tier].flatMap(testFiles);
+const extra = process.argv.slice(3);
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=2", ...extra, ...files],
+  { stdio: "inherit", env: { ...process.env, FABRIC_TEST_TIER: tier } },
+);
+process.exit(result.status ?? 1);
