@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-// npm bin entry: registers tsx so the TypeScript CLI runs without a build step.
+// npm bin entry: registers tsx so the TypeScript CLI runs without a build step (works on Node 20+).
 require("tsx/cjs");
-require("./main.ts");
+const { main } = require("./main.ts");
+const { processIo } = require("./io.ts");
+process.exitCode = main(process.argv.slice(2), processIo);

@@ -40,6 +40,8 @@ export interface ModelArchitecture {
   readonly slidingWindow?: { readonly tokens: number; readonly layers: number };
   /** Layers with no KV cache (linear attention / SSM in hybrids). */
   readonly stateLayers?: number;
+  /** Recurrent state of one sequence in one state layer, bytes, whole model (conv + SSM state). */
+  readonly stateBytesPerLayer?: number;
   readonly maxContext?: number;
   /** Encoder-only embedding model (no KV cache). */
   readonly encoderOnly?: boolean;

@@ -19,6 +19,13 @@ export interface FitInput {
   readonly weightsGiB?: number;
   /** Draft model for speculative decoding, GiB. */
   readonly draftWeightsGiB?: number;
+  /** Hardware catalog id (`dgx-spark`): named in messages; A100s keep vLLM's small batch defaults. */
+  readonly hardwareId?: string;
+  /**
+   * How tensor-parallel GPUs talk; decides NCCL's buffers (≈ 2.1 GiB per GPU on NVLink, ≈ 0.2 on PCIe).
+   * @default "nvlink" (the larger, safe estimate)
+   */
+  readonly interconnect?: "nvlink" | "pcie";
 }
 
 /** Memory fit of one engine on one GPU (per GPU when tensor parallel). All sizes GiB. */

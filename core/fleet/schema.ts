@@ -71,17 +71,22 @@ export const Route = z
     name: Name,
     /** Ordered: the first is primary, the rest are fallbacks. Served names, deployments, cloud providers or other routes. */
     targets: z.array(z.string()).min(1).describe("Ordered targets: the first serves, the rest are fallbacks (served names, deployment names or cloud provider names)."),
+    /** Context the route promises; every fallback must serve at least this. Default: the primary's. */
+    contextWindow: z.number().int().positive().optional().describe("Context (tokens) the route promises; every fallback must serve at least this. Default: the primary target's window."),
   })
   .describe("A model name clients call, with an ordered fallback chain.");
 
 export const Gateway = z
   .strictObject({
-    machine: z.string(),
+    /** Machine that runs LiteLLM. */
+    machine: z.string().describe("Machine that runs the LiteLLM gateway (a machines[].name)."),
+    /** Port clients call. */
     port: Port.default(4000),
-    image: Image.optional(),
     masterKey: SecretField.describe("LiteLLM master key (must start with sk-), as {secret: <key>}."),
-    providers: z.array(CloudProvider).default([]),
-    routes: z.array(Route).default([]),
+    /** Cloud models behind the gateway, usable as route fallbacks. */
+    providers: z.array(CloudProvider).default([]).describe("Cloud models reachable through the gateway (route fallbacks)."),
+    /** Model names clients call, each with an ordered fallback chain. */
+    routes: z.array(Route).default([]).describe("Routes: model names with ordered fallback chains."),
     numRetries: z.number().int().nonnegative().default(2).describe("Retries within a model group before falling back."),
     timeoutSeconds: z.number().positive().default(600).describe("Request timeout."),
     allowedFails: z.number().int().positive().default(3).describe("Failures before a backend is cooled down."),
@@ -92,48 +97,55 @@ export const Gateway = z
 export const BurstPool = z
   .strictObject({
     name: Name,
-    recipe: z.string(),
+    /** Recipe burst hosts run. */
+    recipe: z.string().describe("Recipe the pool's hosts run (a key of recipes)."),
     desired: z.number().int().nonnegative().default(0).describe("Hosts to keep running now."),
     maxHosts: z.number().int().positive().describe("Hard cap on hosts in this pool."),
     maxPricePerHour: z.number().positive().describe("Price cap per host, $/hour (dph_total)."),
-    selection: z.enum(["cheapest", "network-first", "time-to-useful"]).default("time-to-useful"),
+    /** How offers are ranked. */
+    selection: z.enum(["cheapest", "network-first", "time-to-useful"]).default("time-to-useful")
+      .describe("Offer ranking: cheapest, network-first (inet_down descending) or time-to-useful (expected seconds until serving)."),
     gpu: z.array(z.string()).min(1).describe("Acceptable hardware catalog ids, e.g. [rtx-5090, rtx-4090]."),
-    numGpus: z.number().int().positive().default(1),
-    minInetDownMbps: z.number().nonnegative().default(500),
-    minReliability: z.number().min(0).max(1).default(0.98),
-    verifiedOnly: z.boolean().default(true),
-    diskGb: z.number().int().positive().default(100),
+    numGpus: z.number().int().positive().default(1).describe("GPUs per rented host."),
+    minInetDownMbps: z.number().nonnegative().default(500).describe("Minimum download bandwidth of an offer, Mb/s."),
+    minReliability: z.number().min(0).max(1).default(0.98).describe("Minimum Vast reliability score (0-1)."),
+    verifiedOnly: z.boolean().default(true).describe("Only verified Vast hosts."),
+    diskGb: z.number().int().positive().default(100).describe("Disk to rent per host, GB."),
     servedName: Name.optional().describe("Served name of the burst engines; default the pool name."),
   })
   .describe("A pool of rented hosts running one recipe.");
 
 export const Burst = z
   .strictObject({
-    provider: z.literal("vast"),
+    provider: z.literal("vast").describe("Burst provider; Vast.ai is supported."),
     apiKey: SecretField,
     budgetPerHour: z.number().positive().describe("Hard budget for all pools, $/hour."),
     idleMinutes: z.number().int().positive().default(15).describe("A host with no requests for this long destroys itself."),
     port: Port.default(8000).describe("Engine port inside burst hosts."),
-    pools: z.array(BurstPool).default([]),
+    pools: z.array(BurstPool).default([]).describe("Burst pools, one recipe each."),
   })
   .describe("Rented burst capacity (Vast.ai).");
 
 export const Mesh = z
   .strictObject({
-    provider: z.literal("tailscale"),
-    tailnet: z.string().min(1),
-    apiKey: SecretField.optional(),
-    burstKeyExpirySeconds: z.number().int().positive().max(7776000).default(3600),
+    provider: z.literal("tailscale").describe("Mesh provider; Tailscale is supported."),
+    /** Tailnet name, e.g. example.ts.net or the organisation name. */
+    tailnet: z.string().min(1).describe("Tailnet name, e.g. 'example.ts.net'."),
+    /** Tailscale API key or OAuth client secret reference. */
+    apiKey: SecretField.optional().describe("Tailscale API key, as {secret: tailscaleApiKey}."),
+    /** Lifetime of the ephemeral keys burst hosts join with. */
+    burstKeyExpirySeconds: z.number().int().positive().max(7776000).default(3600).describe("Expiry of the ephemeral auth keys burst hosts join with, seconds."),
   })
   .describe("Private mesh between machines (Tailscale).");
 
 export const Storage = z
   .strictObject({
-    machine: z.string(),
+    /** Machine that runs MinIO. */
+    machine: z.string().describe("Machine that runs MinIO (a machines[].name)."),
     port: Port.default(9000),
     consolePort: Port.default(9001),
-    image: Image.optional(),
-    buckets: z.array(Name).min(1).default(["models"]),
+    /** Buckets to create; the first holds models and is versioned. */
+    buckets: z.array(Name).min(1).default(["models"]).describe("Buckets to create; the first holds models and is versioned."),
     rootUser: SecretField,
     rootPassword: SecretField,
   })
@@ -141,14 +153,27 @@ export const Storage = z
 
 export const Monitoring = z
   .strictObject({
-    machine: z.string(),
+    /** Machine that runs Prometheus. */
+    machine: z.string().describe("Machine that runs Prometheus (a machines[].name)."),
     port: Port.default(9090),
-    image: Image.optional(),
     retention: Duration.default("15d"),
     scrapeInterval: Duration.default("15s"),
     exporters: z.boolean().default(true).describe("Run node exporter (and DCGM exporter on GPU machines) on every machine."),
   })
   .describe("Prometheus with alert rules.");
+
+export const ServiceImages = z
+  .strictObject({
+    litellm: Image.optional(),
+    prometheus: Image.optional(),
+    minio: Image.optional(),
+    mc: Image.optional(),
+    nodeExporter: Image.optional(),
+    dcgmExporter: Image.optional(),
+  })
+  .default({})
+  .describe("Overrides of the pinned service images (gateway, Prometheus, MinIO, mc, exporters).");
+export type ServiceImages = z.infer<typeof ServiceImages>;
 
 export const Rollout = z
   .strictObject({
@@ -160,15 +185,19 @@ export const Rollout = z
 export const Fleet = z
   .strictObject({
     $schema: z.string().optional(),
-    machines: z.array(Machine).min(1),
-    recipes: z.record(Name, Recipe).default({}),
-    deployments: z.array(Deployment).default([]),
+    /** Machines that run containers. */
+    machines: z.array(Machine).min(1).describe("Machines that run containers."),
+    /** Recipes by name: engine + model + quantisation + flags + context length. */
+    recipes: z.record(Name, Recipe).default({}).describe("Recipes by name."),
+    /** Engines placed on machines. */
+    deployments: z.array(Deployment).default([]).describe("Engines (and swap slots) placed on machines."),
     gateway: Gateway.optional(),
     burst: Burst.optional(),
     mesh: Mesh.optional(),
     storage: Storage.optional(),
     monitoring: Monitoring.optional(),
     rollout: Rollout.default({ maxUnavailable: 1, healthTimeoutSeconds: 900 }),
+    images: ServiceImages,
     /** Secret stack config key holding the Hugging Face token for gated models. */
     huggingFaceToken: SecretField.optional(),
   })

@@ -7,6 +7,8 @@ export interface Violation {
   readonly severity: "error" | "warning";
   readonly path: string;
   readonly message: string;
+  /** Line in the fleet file, when known. */
+  readonly line?: number;
 }
 
 /** An environment variable whose value is a secret from stack config, resolved by the components. */
@@ -66,8 +68,14 @@ export interface MachinePlan {
   readonly exporters: readonly ContainerSpec[];
 }
 
-/** Pulls the model from the store into the cache volume before the engine starts. */
+/**
+ * Pulls the model from the store into the cache volume before the engine starts. The container's
+ * script reads STORE_ACCESS_KEY / STORE_SECRET_KEY, which the store component supplies from its
+ * read-only access key (they are not stack config).
+ */
 export interface ModelSync {
+  /** Store API URL the sync reads from. */
+  readonly endpoint: string;
   readonly bucket: string;
   readonly prefix: string;
   readonly localPath: string;

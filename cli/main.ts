@@ -1,0 +1,36 @@
+import { runCheck } from "./check";
+import { runFit } from "./fit";
+import { type CliIo, processIo } from "./io";
+import { runPlan } from "./plan";
+
+const HELP = `fabric — review what 'pulumi up' would deploy, offline
+
+  fabric check <fleet.yaml> [--json]              validate a fleet: exit 0 ok, 1 violations, 2 unreadable
+  fabric plan  <fleet.yaml> [--json] [--out DIR]  print the plan; --out writes the rendered configs
+  fabric fit   --model <id> --gpu <hardware> ...  does a model fit a GPU, and how much KV cache is left
+                                                  (fabric fit --help for every flag)`;
+
+/** Dispatches a subcommand; returns the exit code. Never throws to the user. */
+export function main(argv: readonly string[], io: CliIo): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "check": return runCheck(rest, io);
+      case "plan": return runPlan(rest, io);
+      case "fit": return runFit(rest, io);
+      case undefined: case "help": case "--help": case "-h":
+        io.out(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`unknown command '${command}'\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    io.err(`fabric ${command}: internal error: ${(e as Error).message}\nplease report this with the fleet file that caused it`);
+    return 70;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2), processIo);
+}

@@ -1,0 +1,34 @@
+import type { FitResult } from "../core/fit/types";
+import type { Plan } from "../core/plan/types";
+import { formatViolation } from "./load-fleet";
+
+/** A human summary of the plan, the form people paste into reviews. */
+export function planSummary(file: string, p: Plan): string {
+  const lines: string[] = [`Plan for ${file}`, ""];
+  lines.push(table(
+    ["deployment", "machine", "engine", "port", "budget GiB", "weights GiB", "KV tokens", "conc.", "fits", "image"],
+    p.engines.map((e) => [e.deployment, e.machine, e.engine, String(e.port), ...memoryCells(e.memory), e.image]),
+  ));
+  if (p.gateway) lines.push("", `gateway   ${p.gateway.url} on ${p.gateway.machine}`);
+  if (p.monitoring) lines.push(`prometheus ${p.monitoring.url} (${p.monitoring.targets.length} targets)`);
+  if (p.store) lines.push(`store     ${p.store.endpoint} buckets: ${p.store.buckets.join(", ")}`);
+  if (p.mesh) lines.push(`mesh      tailscale ${p.mesh.tailnet}, keys: ${p.mesh.keys.map((k) => k.role).join(", ")}`);
+  if (p.burst) lines.push(`burst     ${p.burst.pools.map((b) => `${b.name} (${b.desired}/${b.maxHosts} hosts ≤ $${b.maxPricePerHour}/h)`).join(", ") || "no pools"}, budget $${p.burst.budgetPerHour}/h`);
+  lines.push(`waves     ${p.waves.map((w, i) => `${i + 1}: ${w.join(", ")}`).join(" | ")}`);
+  lines.push("");
+  for (const v of p.violations) lines.push(formatViolation(file, v));
+  const errors = p.violations.filter((v) => v.severity === "error").length;
+  lines.push(errors === 0 ? "no violations" : `${errors} violation${errors > 1 ? "s" : ""}`);
+  return lines.join("\n");
+}
+
+function memoryCells(m: FitResult | null): string[] {
+  if (!m) return ["-", "-", "-", "-", "?"];
+  return [m.budgetGiB.toFixed(1), m.weightsGiB.toFixed(1), String(m.kvCacheTokens), m.maxConcurrency.toFixed(2), m.fits ? "yes" : "NO"];
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}

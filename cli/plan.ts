@@ -1,0 +1,64 @@
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { plan } from "../core/plan/plan";
+import type { Plan } from "../core/plan/types";
+import { type CliIo, EXIT } from "./io";
+import { formatViolation, loadFleetFile, withLines } from "./load-fleet";
+import { planSummary } from "./plan-summary";
+
+const USAGE = "usage: fabric plan <fleet.yaml> [--json] [--out DIR]";
+
+/** `fabric plan`: prints the Plan; exit codes as `fabric check`. */
+export function runPlan(args: readonly string[], io: CliIo): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args], allowPositionals: true,
+      options: { json: { type: "boolean", default: false }, out: { type: "string" } },
+    });
+  } catch (e) {
+    io.err(`${(e as Error).message}\n${USAGE}`);
+    return EXIT.badInput;
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (!file || extra.length > 0) {
+    io.err(USAGE);
+    return EXIT.badInput;
+  }
+  const loaded = loadFleetFile(file, io);
+  if (!loaded.ok) {
+    for (const v of loaded.violations) io.err(formatViolation(file, v));
+    return EXIT.badInput;
+  }
+  const computed = plan(loaded.fleet);
+  const result: Plan = { ...computed, violations: withLines(computed.violations, loaded.lineOf) };
+  if (parsed.values.out) writeRenderedFiles(result, parsed.values.out, io);
+  if (parsed.values.json) io.out(JSON.stringify(result, null, 2));
+  else io.out(planSummary(file, result));
+  return result.violations.some((v) => v.severity === "error") ? EXIT.violations : EXIT.ok;
+}
+
+/** The files a reviewer reads: gateway config, Prometheus config and rules, mesh policy, per-engine argv. */
+export function renderedFiles(p: Plan): Record<string, string> {
+  const files: Record<string, string> = { "plan.json": `${JSON.stringify(p, null, 2)}\n` };
+  if (p.gateway) files["litellm-config.yaml"] = p.gateway.configYaml;
+  if (p.monitoring) {
+    files["prometheus.yml"] = p.monitoring.prometheusYml;
+    files["prometheus-rules.yml"] = p.monitoring.rulesYml;
+  }
+  if (p.mesh) files["tailscale-policy.hujson"] = p.mesh.policyHujson;
+  for (const e of p.engines) {
+    files[join("engines", `${e.deployment}.argv`)] = `${e.argv.map(shellQuote).join(" \\\n  ")}\n`;
+    for (const f of e.container.files) files[join("engines", e.deployment, f.containerPath.replace(/^\//, ""))] = f.content;
+  }
+  return files;
+}
+
+function writeRenderedFiles(p: Plan, dir: string, io: CliIo): void {
+  for (const [name, content] of Object.entries(renderedFiles(p))) io.writeFile(join(dir, name), content);
+  io.err(`wrote ${Object.keys(renderedFiles(p)).length} files to ${dir}`);
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@,+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,106 @@
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { didYouMean } from "../catalog/did-you-mean";
+import type { Violation } from "../plan/types";
+import { formatPath } from "./paths";
+import { Fleet } from "./schema";
+import { allowedKeysAt } from "./schema-keys";
+
+/** Line number of a fleet path such as `deployments[2].recipe`, when the file has it. */
+export type LineOf = (path: string) => number | undefined;
+
+export type FleetParse =
+  | { readonly ok: true; readonly fleet: Fleet; readonly lineOf: LineOf }
+  | { readonly ok: false; readonly violations: readonly Violation[] };
+
+/**
+ * Parses fleet YAML text into a validated Fleet. Never throws: YAML and schema problems come back
+ * as violations (rule `yaml` or `schema`) whose paths point into the file, with line numbers.
+ */
+export function parseFleet(text: string): FleetParse {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      violations: doc.errors.map((e) => ({
+        rule: "yaml",
+        severity: "error" as const,
+        path: "(root)",
+        ...(e.linePos?.[0]?.line === undefined ? {} : { line: e.linePos[0].line }),
+        message: `${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")} — fix the YAML syntax at line ${e.linePos?.[0]?.line ?? "?"}, column ${e.linePos?.[0]?.col ?? "?"}`,
+      })),
+    };
+  }
+  const lineOf = (path: string): number | undefined => {
+    const node = doc.getIn(pathKeys(path), true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0];
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+  const data: unknown = doc.toJS() ?? {};
+  const parsed = Fleet.safeParse(data);
+  if (!parsed.success) {
+    return { ok: false, violations: parsed.error.issues.flatMap((issue) => schemaViolations(issue, lineOf)) };
+  }
+  return { ok: true, fleet: parsed.data, lineOf };
+}
+
+/** Splits `deployments[2].recipe` into ["deployments", 2, "recipe"]. */
+export function pathKeys(path: string): (string | number)[] {
+  const keys: (string | number)[] = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    keys.push(match[2] !== undefined ? Number(match[2]) : (match[1] as string));
+  }
+  return keys;
+}
+
+function schemaViolations(issue: z.core.$ZodIssue, lineOf: LineOf): Violation[] {
+  const at = (path: readonly PropertyKey[]): Location => {
+    const formatted = formatPath(path);
+    return { path: formatted, line: lineOf(formatted) ?? lineOf(formatPath(path.slice(0, -1))) };
+  };
+  if (issue.code === "unrecognized_keys") {
+    const allowed = allowedKeysAt(Fleet, issue.path);
+    return issue.keys.map((key) => {
+      const guess = didYouMean(key, allowed);
+      const hint = guess ? `did you mean '${guess}'?` : `allowed fields: ${allowed.join(", ")}`;
+      return violation(at([...issue.path, key]), `unknown field '${key}': ${hint}`);
+    });
+  }
+  if (issue.code === "invalid_union" && issue.path.length > 0) {
+    return [violation(at(issue.path), `${describe(issue)}`)];
+  }
+  return [violation(at(issue.path), describe(issue))];
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.input === undefined
+        ? `required field is missing: add it (expected ${issue.expected})`
+        : `expected ${issue.expected}, got ${typeName(issue.input)} — change the value's type`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}; got ${JSON.stringify(issue.input)}`;
+    case "too_small":
+      return `${issue.message} (minimum ${String(issue.minimum)})`;
+    case "too_big":
+      return `${issue.message} (maximum ${String(issue.maximum)})`;
+    case "invalid_union":
+      return "expected a secret reference like {secret: myKeyName} or a valid alternative for this field";
+    default:
+      return issue.message;
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+interface Location { readonly path: string; readonly line: number | undefined }
+
+function violation(at: Location, message: string): Violation {
+  return { rule: "schema", severity: "error", path: at.path, message, ...(at.line === undefined ? {} : { line: at.line }) };
+}

@@ -1,0 +1,88 @@
+import { serviceImage } from "../catalog/services";
+import type { Fleet } from "../fleet/schema";
+import { type LiteLLMGroup, renderLiteLLMConfig } from "../render/litellm";
+import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./containers";
+import { type ResolvedFleet, servedModels } from "./resolve";
+import { resolveRoute } from "./routes";
+import type { GatewayPlan, SecretEnv } from "./types";
+
+export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
+const CONFIG_PATH = "/app/config.yaml";
+
+/** Env var a cloud provider's key reaches the gateway in: `cloud-deepseek` → `CLOUD_DEEPSEEK_API_KEY`. */
+export function providerKeyEnv(provider: string): string {
+  return `${provider.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
+}
+
+/** Model groups: every served name with the engines behind it, reached over the mesh. */
+export function gatewayGroups(resolved: ResolvedFleet): LiteLLMGroup[] {
+  const groups = new Map<string, LiteLLMGroup>();
+  for (const d of resolved.instances) {
+    if (!d.machine) continue;
+    for (const m of servedModels(d)) {
+      const existing = groups.get(m.group);
+      const backend = {
+        deployment: d.name,
+        apiBase: `http://${d.machine.spec.address}:${d.port}/v1`,
+        engineModel: m.engineModel,
+        ...(d.spec.swap ? { loadsOnDemand: true } : {}),
+      };
+      groups.set(m.group, {
+        servedName: m.group,
+        mode: m.mode,
+        contextWindow: Math.min(existing?.contextWindow ?? Infinity, m.contextWindow),
+        backends: [...(existing?.backends ?? []), backend],
+      });
+    }
+  }
+  return [...groups.values()];
+}
+
+/** LiteLLM with the rendered config; depends only on names, addresses and ports, never on recipes. */
+export function planGateway(fleet: Fleet, resolved: ResolvedFleet): GatewayPlan | null {
+  const gateway = fleet.gateway;
+  const machine = resolved.machines.find((m) => m.spec.name === gateway?.machine);
+  if (!gateway || !machine) return null;
+  const groups = gatewayGroups(resolved);
+  // Targets whose engines could not be placed (a violation says why) are left out of the config.
+  const known = new Set([...groups.map((g) => g.servedName), ...gateway.providers.map((p) => p.name)]);
+  const routes = gateway.routes.flatMap((r) => {
+    const chain = resolveRoute(resolved, r.name);
+    const targets = chain.ok ? chain.chain.map((t) => t.name).filter((t) => known.has(t)) : [];
+    return targets.length > 0 ? [{ name: r.name, targets }] : [];
+  });
+  const rendered = renderLiteLLMConfig({
+    groups,
+    providers: gateway.providers.map((p) => ({
+      name: p.name, model: p.model, apiKeyEnv: providerKeyEnv(p.name), contextWindow: p.contextWindow,
+      ...(p.apiBase === undefined ? {} : { apiBase: p.apiBase }),
+    })),
+    routes,
+    masterKeyEnv: MASTER_KEY_ENV,
+    numRetries: gateway.numRetries,
+    timeoutSeconds: gateway.timeoutSeconds,
+    allowedFails: gateway.allowedFails,
+    cooldownSeconds: gateway.cooldownSeconds,
+  });
+  const secretEnv: SecretEnv[] = [
+    ...(typeof gateway.masterKey === "object" ? [{ name: MASTER_KEY_ENV, secret: gateway.masterKey.secret }] : []),
+    ...gateway.providers.flatMap((p) => (typeof p.apiKey === "object" ? [{ name: providerKeyEnv(p.name), secret: p.apiKey.secret }] : [])),
+  ];
+  return {
+    machine: machine.spec.name,
+    url: `http://${machine.spec.address}:${gateway.port}`,
+    config: rendered.config,
+    configYaml: rendered.yaml,
+    container: {
+      ...baseContainer("litellm", serviceImage("litellm", fleet.images), machine),
+      args: ["--config", CONFIG_PATH, "--host", listenHost(machine), "--port", String(gateway.port), "--num_workers", "1"],
+      // The cost map is bundled; without this LiteLLM fetches it from the internet at start.
+      env: { LITELLM_LOCAL_MODEL_COST_MAP: "True" },
+      secretEnv,
+      ports: publishedPorts(machine, [gateway.port]),
+      health: httpHealthCheck(machine, gateway.port, "/health/readiness", 60),
+      labels: { "fabric.machine": machine.spec.name, "fabric.role": "gateway" },
+      files: [{ containerPath: CONFIG_PATH, content: rendered.yaml }],
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { serviceImage } from "../catalog/services";
+import { DCGM_EXPORTER_PORT, NODE_EXPORTER_PORT } from "../checks/ports";
+import type { Fleet } from "../fleet/schema";
+import { renderAlertRules } from "../render/alert-rules";
+import { prometheusRulesFileName, renderPrometheusConfig, type ScrapeTarget } from "../render/prometheus";
+import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./containers";
+import type { ResolvedFleet } from "./resolve";
+import type { EnginePlan, MonitoringPlan } from "./types";
+
+const CONFIG_DIR = "/etc/prometheus";
+
+/** Every engine with metrics, the gateway, and the exporters on every machine. */
+export function scrapeTargets(fleet: Fleet, resolved: ResolvedFleet, engines: readonly EnginePlan[]): ScrapeTarget[] {
+  const targets: ScrapeTarget[] = engines.flatMap((e) => e.metricsPath === null ? [] : [{
+    job: e.metricsJob,
+    metricsPath: e.metricsPath,
+    address: `${e.address}:${e.port}`,
+    labels: { deployment: e.deployment, machine: e.machine, engine: e.engine, served_name: e.servedName },
+  }]);
+  const gateway = fleet.gateway;
+  const gatewayMachine = resolved.machines.find((m) => m.spec.name === gateway?.machine);
+  if (gateway && gatewayMachine) {
+    targets.push({ job: "litellm", metricsPath: "/metrics/", address: `${gatewayMachine.spec.address}:${gateway.port}`, labels: { machine: gatewayMachine.spec.name } });
+  }
+  if (fleet.monitoring?.exporters) {
+    for (const m of resolved.machines) {
+      targets.push({ job: "node", metricsPath: "/metrics", address: `${m.spec.address}:${NODE_EXPORTER_PORT}`, labels: { machine: m.spec.name } });
+      if (m.hardware && m.hardware.family !== "cpu") {
+        targets.push({ job: "dcgm", metricsPath: "/metrics", address: `${m.spec.address}:${DCGM_EXPORTER_PORT}`, labels: { machine: m.spec.name } });
+      }
+    }
+  }
+  return targets;
+}
+
+/** Prometheus with the rendered config and rules; `--web.enable-lifecycle` lets a config change reload instead of recreate. */
+export function planMonitoring(fleet: Fleet, resolved: ResolvedFleet, engines: readonly EnginePlan[]): MonitoringPlan | null {
+  const monitoring = fleet.monitoring;
+  const machine = resolved.machines.find((m) => m.spec.name === monitoring?.machine);
+  if (!monitoring || !machine) return null;
+  const targets = scrapeTargets(fleet, resolved, engines);
+  const prometheusYml = renderPrometheusConfig({
+    scrapeInterval: monitoring.scrapeInterval,
+    self: { address: `${machine.spec.address}:${monitoring.port}`, machine: machine.spec.name },
+    targets,
+  });
+  const rulesYml = renderAlertRules();
+  return {
+    machine: machine.spec.name,
+    url: `http://${machine.spec.address}:${monitoring.port}`,
+    prometheusYml,
+    rulesYml,
+    targets: targets.map((t) => ({ job: t.job, target: t.address, ...(t.labels.deployment ? { deployment: t.labels.deployment } : {}) })),
+    container: {
+      ...baseContainer("prometheus", serviceImage("prometheus", fleet.images), machine),
+      args: [
+        `--config.file=${CONFIG_DIR}/prometheus.yml`,
+        "--storage.tsdb.path=/prometheus",
+        `--storage.tsdb.retention.time=${monitoring.retention}`,
+        `--web.listen-address=${listenHost(machine)}:${monitoring.port}`,
+        "--web.enable-lifecycle",
+      ],
+      ports: publishedPorts(machine, [monitoring.port]),
+      health: httpHealthCheck(machine, monitoring.port, "/-/ready", 30),
+      labels: { "fabric.machine": machine.spec.name, "fabric.role": "monitoring" },
+      volumes: [{ volume: "fabric-prometheus-data", containerPath: "/prometheus" }],
+      files: [
+        { containerPath: `${CONFIG_DIR}/prometheus.yml`, content: prometheusYml },
+        { containerPath: `${CONFIG_DIR}/${prometheusRulesFileName}`, content: rulesYml },
+      ],
+    },
+  };
+}

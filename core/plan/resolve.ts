@@ -1,0 +1,154 @@
+import { findHardware, multiGpuInterconnect } from "../catalog/hardware";
+import { architectureFromInline, findModel } from "../catalog/models";
+import type { HardwareProfile, ModelArchitecture } from "../catalog/types";
+import { fitEngine } from "../fit/fit";
+import { vllmSchedulerDefaults } from "../fit/vllm-behaviour";
+import type { FitResult } from "../fit/types";
+import type { Recipe } from "../fleet/recipe";
+import type { Deployment, Fleet, Machine } from "../fleet/schema";
+
+/** Engine defaults for max concurrent sequences when a recipe leaves it unset (vLLM's depend on the GPU). */
+function defaultMaxNumSeqs(engine: Recipe["engine"], memoryGiB: number, hardware: HardwareProfile): number {
+  if (engine === "vllm") return vllmSchedulerDefaults(memoryGiB, hardware.id).maxNumSeqs;
+  return engine === "sglang" || engine === "trtllm" ? 256 : 1;
+}
+const DEFAULT_GPU_MEMORY_UTILIZATION = 0.9;
+
+export interface ResolvedMachine {
+  readonly spec: Machine;
+  readonly path: string;
+  readonly hardware: HardwareProfile | undefined;
+  readonly memoryGiB: number | undefined;
+}
+
+export interface ResolvedRecipe {
+  readonly name: string;
+  readonly recipe: Recipe;
+  readonly architecture: ModelArchitecture | undefined;
+}
+
+/** One running copy of a deployment (replicas expand to `<name>-1..n`). */
+export interface ResolvedInstance {
+  readonly name: string;
+  /** Path of the deployment in the fleet file, e.g. `deployments[2]`. */
+  readonly path: string;
+  readonly spec: Deployment;
+  readonly replica: number;
+  readonly machine: ResolvedMachine | undefined;
+  readonly port: number;
+  readonly servedName: string;
+  readonly gpuIndices: readonly number[];
+  /** The recipe for a plain deployment; every member for a swap slot. */
+  readonly recipes: readonly ResolvedRecipe[];
+  /** The largest member fit for swap slots; undefined when the hardware or model is unknown. */
+  readonly fit: FitResult | undefined;
+}
+
+export interface ResolvedFleet {
+  readonly fleet: Fleet;
+  readonly machines: readonly ResolvedMachine[];
+  readonly instances: readonly ResolvedInstance[];
+}
+
+/** Looks up every reference the fleet makes. Unknown references resolve to undefined; checks report them. */
+export function resolveFleet(fleet: Fleet): ResolvedFleet {
+  const machines = fleet.machines.map((spec, i): ResolvedMachine => {
+    const hardware = findHardware(spec.hardware);
+    return { spec, path: `machines[${i}]`, hardware, memoryGiB: spec.memoryGiB ?? hardware?.memoryGiB };
+  });
+  const byName = new Map(machines.map((m) => [m.spec.name, m]));
+  const instances = fleet.deployments.flatMap((spec, i) => {
+    const machine = byName.get(spec.machine);
+    const recipeNames = spec.swap ? spec.swap.recipes : spec.recipe ? [spec.recipe] : [];
+    const recipes = recipeNames.flatMap((name) => {
+      const recipe = fleet.recipes[name];
+      return recipe ? [{ name, recipe, architecture: resolveArchitecture(recipe) }] : [];
+    });
+    const fit = largestFit(recipes, machine);
+    return Array.from({ length: spec.replicas }, (_, r): ResolvedInstance => ({
+      name: spec.replicas > 1 ? `${spec.name}-${r + 1}` : spec.name,
+      path: `deployments[${i}]`,
+      spec,
+      replica: r,
+      machine,
+      port: spec.port + r,
+      servedName: spec.servedName ?? spec.name,
+      gpuIndices: spec.gpuIndices ?? defaultGpuIndices(recipes, machine),
+      recipes,
+      fit,
+    }));
+  });
+  return { fleet, machines, instances };
+}
+
+/** A model name an instance answers to through the gateway. */
+export interface ServedModel {
+  /** Gateway model group name. */
+  readonly group: string;
+  /** Model name the engine itself serves (llama-swap model id for swap members). */
+  readonly engineModel: string;
+  readonly contextWindow: number;
+  readonly mode: "chat" | "embedding";
+}
+
+/**
+ * What an instance serves: its served name, or for a swap slot one group per member recipe
+ * (llama-swap loads whichever member a request names).
+ */
+export function servedModels(d: ResolvedInstance): ServedModel[] {
+  const mode = (r: ResolvedRecipe) => (r.recipe.engine === "tei" ? "embedding" : "chat") as ServedModel["mode"];
+  if (d.spec.swap) {
+    return d.recipes.map((r) => ({ group: r.name, engineModel: r.name, contextWindow: r.recipe.maxModelLen, mode: mode(r) }));
+  }
+  const r = d.recipes[0];
+  return r ? [{ group: d.servedName, engineModel: d.servedName, contextWindow: r.recipe.maxModelLen, mode: mode(r) }] : [];
+}
+
+/** Architecture from the recipe's inline numbers, its catalog id, or its repository id. */
+export function resolveArchitecture(recipe: Recipe): ModelArchitecture | undefined {
+  const config = recipe.model.config;
+  if (typeof config === "object") return architectureFromInline(config);
+  return findModel(config ?? recipe.model.id)?.architecture;
+}
+
+/** Memory fit of one recipe on a machine's GPU. */
+export function fitRecipe(recipe: ResolvedRecipe, machine: ResolvedMachine): FitResult | undefined {
+  const { hardware, memoryGiB } = machine;
+  if (!hardware || memoryGiB === undefined || !recipe.architecture) return undefined;
+  const r = recipe.recipe;
+  return fitEngine({
+    architecture: recipe.architecture,
+    quantization: r.quantization,
+    kvCacheDtype: r.kvCacheDtype,
+    gpuMemoryGiB: memoryGiB,
+    unifiedMemory: hardware.unifiedMemory,
+    gpuMemoryUtilization: r.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION,
+    tensorParallel: r.tensorParallel,
+    maxModelLen: r.maxModelLen,
+    maxNumSeqs: r.maxNumSeqs ?? defaultMaxNumSeqs(r.engine, memoryGiB, hardware),
+    engine: r.engine,
+    hardwareId: hardware.id,
+    interconnect: multiGpuInterconnect(hardware),
+    engineVersion: r.engineVersion ?? "",
+    ...(r.maxNumBatchedTokens === undefined ? {} : { maxNumBatchedTokens: r.maxNumBatchedTokens }),
+    ...(r.model.weightsGiB === undefined ? {} : { weightsGiB: r.model.weightsGiB }),
+    ...(r.speculative?.draftWeightsGiB === undefined ? {} : { draftWeightsGiB: r.speculative.draftWeightsGiB }),
+  });
+}
+
+function largestFit(recipes: readonly ResolvedRecipe[], machine: ResolvedMachine | undefined): FitResult | undefined {
+  if (!machine) return undefined;
+  let largest: FitResult | undefined;
+  for (const recipe of recipes) {
+    const fit = fitRecipe(recipe, machine);
+    if (fit && (!largest || fit.budgetGiB > largest.budgetGiB || !fit.fits)) largest = fit;
+    if (largest && !largest.fits) break;
+  }
+  return largest;
+}
+
+function defaultGpuIndices(recipes: readonly ResolvedRecipe[], machine: ResolvedMachine | undefined): number[] {
+  if (!machine?.hardware || machine.hardware.family === "cpu") return [];
+  const tp = Math.max(1, ...recipes.map((r) => r.recipe.tensorParallel));
+  return Array.from({ length: tp }, (_, i) => i);
+}

@@ -1,0 +1,48 @@
+import type { ResolvedFleet } from "./resolve";
+import { servedModels } from "./resolve";
+import { resolveRoute } from "./routes";
+
+/**
+ * Rollout waves: engines that can stand in for each other (replicas of one served name, and every
+ * served name on one gateway route) are spread over consecutive waves, at most `maxUnavailable` of
+ * them per wave, so `pulumi up` never takes a whole route down at once. Independent engines share waves.
+ */
+export function rolloutWaves(fleet: ResolvedFleet): string[][] {
+  const { maxUnavailable } = fleet.fleet.rollout;
+  const bundleOf = new Map<string, string>(); // served name → bundle representative
+  const find = (name: string): string => {
+    const parent = bundleOf.get(name) ?? name;
+    if (parent === name) return name;
+    const root = find(parent);
+    bundleOf.set(name, root);
+    return root;
+  };
+  const join = (a: string, b: string) => {
+    const [ra, rb] = [find(a), find(b)];
+    if (ra !== rb) bundleOf.set(rb < ra ? ra : rb, rb < ra ? rb : ra);
+  };
+  for (const route of fleet.fleet.gateway?.routes ?? []) {
+    const resolved = resolveRoute(fleet, route.name);
+    if (!resolved.ok) continue;
+    const groups = resolved.chain.filter((t) => t.kind === "group").map((t) => t.name);
+    groups.slice(1).forEach((g) => join(groups[0] as string, g));
+  }
+  const bundles = new Map<string, string[]>();
+  for (const d of fleet.instances) {
+    // A swap slot serves several groups; bundling all of them keeps its routes' backends apart.
+    const groups = servedModels(d).map((m) => m.group);
+    groups.slice(1).forEach((g) => join(groups[0] as string, g));
+  }
+  for (const d of fleet.instances) {
+    const key = find(servedModels(d)[0]?.group ?? d.name);
+    bundles.set(key, [...(bundles.get(key) ?? []), d.name]);
+  }
+  const waves: string[][] = [];
+  for (const members of bundles.values()) {
+    for (let i = 0; i < members.length; i += maxUnavailable) {
+      const wave = Math.floor(i / maxUnavailable);
+      waves[wave] = [...(waves[wave] ?? []), ...members.slice(i, i + maxUnavailable)];
+    }
+  }
+  return waves.map((w) => [...w].sort());
+}

@@ -1,0 +1,136 @@
+import YAML from "yaml";
+import { byName, envRef, groupEntries, type LiteLLMConfigFile, providerEntry, routeEntries, type Target } from "./litellm-entries";
+
+export type { LiteLLMConfigFile, LiteLLMModelEntry } from "./litellm-entries";
+
+/** One engine behind a served name, as the gateway reaches it. */
+export interface LiteLLMBackend {
+  /** Deployment (instance) name; names the entry's `model_info.id`. */
+  readonly deployment: string;
+  /** OpenAI-compatible base URL of the engine, e.g. `http://spark.example.ts.net:8120/v1`. */
+  readonly apiBase: string;
+  /** Model name the engine itself serves (`--served-model-name`, or the llama-swap model id). */
+  readonly engineModel: string;
+  /** Env var holding the engine's API key, when the engine checks one; default the dummy `none`. */
+  readonly apiKeyEnv?: string;
+  /**
+   * The backend loads models on request (a llama-swap slot). It is left out of background health
+   * checks: a probe every interval would load the model and evict the one in use.
+   */
+  readonly loadsOnDemand?: boolean;
+}
+
+/** Engines sharing one served name: one LiteLLM model group, load-balanced. */
+export interface LiteLLMGroup {
+  readonly servedName: string;
+  readonly mode: "chat" | "embedding";
+  /** Smallest context window (tokens) of the group's backends. */
+  readonly contextWindow: number;
+  readonly backends: readonly LiteLLMBackend[];
+}
+
+/** A cloud model behind the gateway. */
+export interface LiteLLMProvider {
+  readonly name: string;
+  /** LiteLLM model string, e.g. `deepseek/deepseek-chat`. */
+  readonly model: string;
+  /** Env var the gateway container gets the API key in (the components fill it from stack config). */
+  readonly apiKeyEnv: string;
+  readonly apiBase?: string;
+  readonly contextWindow: number;
+}
+
+/** A model name clients call, with its resolved chain (first = primary). */
+export interface LiteLLMRoute {
+  readonly name: string;
+  /** Group served names or provider names, in fallback order. */
+  readonly targets: readonly string[];
+}
+
+/** Everything the gateway config depends on: names, addresses, ports and router knobs; no recipes. */
+export interface LiteLLMInput {
+  readonly groups: readonly LiteLLMGroup[];
+  readonly providers: readonly LiteLLMProvider[];
+  readonly routes: readonly LiteLLMRoute[];
+  /** Env var holding the master key (must start with `sk-`). */
+  readonly masterKeyEnv: string;
+  readonly numRetries: number;
+  readonly timeoutSeconds: number;
+  readonly allowedFails: number;
+  readonly cooldownSeconds: number;
+  /** @default 300 */
+  readonly healthCheckIntervalSeconds?: number;
+}
+
+/** The rendered gateway config, as data and as the YAML file LiteLLM reads. */
+export interface LiteLLMConfig {
+  readonly config: LiteLLMConfigFile;
+  readonly yaml: string;
+}
+
+/**
+ * Renders the LiteLLM proxy config: one model group per served name, one entry per cloud provider,
+ * and per route a group that copies its primary with fallbacks to the rest of the chain. Secrets
+ * appear only as `os.environ/<VAR>` references. Output order is sorted, so it does not depend on
+ * the order of the input lists (except route targets, whose order is the fallback order).
+ */
+export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
+  const targets = new Map<string, Target>();
+  const add = (name: string, target: Target) => {
+    if (targets.has(name)) throw new Error(`model name '${name}' is used twice (served name or provider): clients could not tell them apart; rename one`);
+    targets.set(name, target);
+  };
+  for (const g of [...input.groups].sort(byName((g) => g.servedName))) add(g.servedName, { window: g.contextWindow, entries: groupEntries(g) });
+  for (const p of [...input.providers].sort(byName((p) => p.name))) add(p.name, { window: p.contextWindow, entries: [providerEntry(p)] });
+
+  const modelList = [...targets.values()].flatMap((t) => t.entries);
+  const fallbacks: Record<string, string[]>[] = [];
+  const contextWindowFallbacks: Record<string, string[]>[] = [];
+  for (const route of [...input.routes].sort(byName((r) => r.name))) {
+    if (targets.has(route.name)) throw new Error(`route '${route.name}' has the same name as a served model or provider: rename the route`);
+    const chain = route.targets.map((name) => {
+      const target = targets.get(name);
+      if (!target) throw new Error(`route '${route.name}': target '${name}' is not a served name or provider; known: ${[...targets.keys()].join(", ")}`);
+      return { name, window: target.window };
+    });
+    const [primary, ...rest] = chain;
+    if (!primary) throw new Error(`route '${route.name}' has no targets`);
+    modelList.push(...routeEntries(route, targets.get(primary.name) as Target));
+    if (rest.length > 0) fallbacks.push({ [route.name]: rest.map((t) => t.name) });
+    const larger = rest.filter((t) => t.window > primary.window).map((t) => t.name);
+    if (larger.length > 0) contextWindowFallbacks.push({ [route.name]: larger });
+  }
+
+  const config: LiteLLMConfigFile = {
+    model_list: modelList,
+    router_settings: {
+      // Routes copy their primary's engines, so one engine sits in several model groups; least-busy
+      // counts in-flight requests per group and would see only part of an engine's load (and its
+      // minimum search includes cooled-down deployments). simple-shuffle is stateless and LiteLLM's
+      // recommended default; queues show up in the QueueBacklog alert instead.
+      routing_strategy: "simple-shuffle",
+      num_retries: input.numRetries,
+      timeout: input.timeoutSeconds,
+      allowed_fails: input.allowedFails,
+      cooldown_time: input.cooldownSeconds,
+      // Checks max_input_tokens before sending, so an oversize prompt goes to a larger-window
+      // fallback instead of depending on how each engine words its 400.
+      enable_pre_call_checks: true,
+      fallbacks,
+      context_window_fallbacks: contextWindowFallbacks,
+    },
+    litellm_settings: {
+      callbacks: ["prometheus"],
+      // Engines reject OpenAI parameters they do not know; dropping them keeps fallbacks portable.
+      drop_params: true,
+      request_timeout: input.timeoutSeconds,
+    },
+    general_settings: {
+      master_key: envRef(input.masterKeyEnv, "masterKeyEnv"),
+      background_health_checks: true,
+      health_check_interval: input.healthCheckIntervalSeconds ?? 300,
+    },
+  };
+  const header = "# Generated by inference-fabric from the fleet file; do not edit by hand.\n";
+  return { config, yaml: header + YAML.stringify(config, { lineWidth: 0 }) };
+}

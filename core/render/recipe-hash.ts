@@ -1,0 +1,31 @@
+import { createHash } from "node:crypto";
+import type { Recipe } from "../fleet/recipe";
+
+/**
+ * JSON with object keys sorted at every depth, so equal data gives equal text whatever order the
+ * fleet file wrote it in. Arrays keep their order (argument order matters); `undefined` members
+ * are dropped as JSON.stringify drops them.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}
+
+/**
+ * The recipe's identity: the first 12 hex characters of sha256 over its canonical JSON. Hash the
+ * parsed recipe (defaults filled in), so writing a default explicitly does not change it. Engine
+ * containers carry it as the `fabric.recipe-hash` label; a new hash means a new container.
+ */
+export function recipeHash(recipe: Recipe): string {
+  return createHash("sha256").update(canonicalJson(recipe)).digest("hex").slice(0, 12);
+}

@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import YAML from "yaml";
+import { type LiteLLMInput, renderLiteLLMConfig } from "../../core/render/litellm";
+
+const raw = { serializers: [(v: unknown) => v] };
+
+/** The seed homelab: a 5090 workstation (orchestrator, embeddings, swap slot) and a DGX Spark reasoner. */
+function homelab(): LiteLLMInput {
+  const ws = "http://workstation.example.ts.net";
+  return {
+    groups: [
+      { servedName: "reasoner", mode: "chat", contextWindow: 131072, backends: [
+        { deployment: "spark-reasoner", apiBase: "http://spark.example.ts.net:8120/v1", engineModel: "reasoner" },
+      ] },
+      { servedName: "orchestrator", mode: "chat", contextWindow: 32768, backends: [
+        { deployment: "orchestrator", apiBase: `${ws}:8199/v1`, engineModel: "orchestrator" },
+      ] },
+      { servedName: "embeddings", mode: "embedding", contextWindow: 8192, backends: [
+        { deployment: "embeddings", apiBase: `${ws}:8209/v1`, engineModel: "embeddings" },
+      ] },
+      { servedName: "swap-r1", mode: "chat", contextWindow: 131072, backends: [
+        { deployment: "swap", apiBase: `${ws}:8176/v1`, engineModel: "swap-r1", loadsOnDemand: true },
+      ] },
+    ],
+    providers: [
+      { name: "cloud-deepseek", model: "deepseek/deepseek-chat", apiKeyEnv: "DEEPSEEK_API_KEY", contextWindow: 131072 },
+      { name: "cloud-claude", model: "anthropic/claude-sonnet-4-5", apiKeyEnv: "ANTHROPIC_API_KEY", contextWindow: 200000 },
+    ],
+    routes: [
+      { name: "reason", targets: ["reasoner", "swap-r1", "cloud-deepseek", "cloud-claude"] },
+      { name: "chat", targets: ["orchestrator", "cloud-deepseek"] },
+    ],
+    masterKeyEnv: "LITELLM_MASTER_KEY",
+    numRetries: 2,
+    timeoutSeconds: 600,
+    allowedFails: 3,
+    cooldownSeconds: 30,
+  };
+}
+
+type Entry = { model_name: string; litellm_params: Record<string, string>; model_info: Record<string, unknown> };
+const entries = (yaml: string, name: string): Entry[] =>
+  (YAML.parse(yaml) as { model_list: Entry[] }).model_list.filter((e) => e.model_name === name);
+
+describe("renderLiteLLMConfig", () => {
+  it("renders the homelab gateway config", (t) => {
+    t.assert.snapshot(renderLiteLLMConfig(homelab()).yaml, raw);
+  });
+
+  it("the YAML parses back to the returned config", () => {
+    const { config, yaml } = renderLiteLLMConfig(homelab());
+    assert.deepEqual(YAML.parse(yaml), JSON.parse(JSON.stringify(config)));
+  });
+
+  it("falls back along the route's chain in order, after the primary", () => {
+    const { config } = renderLiteLLMConfig(homelab());
+    assert.deepEqual(config.router_settings.fallbacks, [
+      { chat: ["cloud-deepseek"] },
+      { reason: ["swap-r1", "cloud-deepseek", "cloud-claude"] },
+    ]);
+  });
+
+  it("context-window fallbacks list only later targets with a larger window", () => {
+    const { config } = renderLiteLLMConfig(homelab());
+    assert.deepEqual(config.router_settings.context_window_fallbacks, [
+      { chat: ["cloud-deepseek"] },
+      { reason: ["cloud-claude"] },
+    ]);
+    const input = homelab();
+    const same = renderLiteLLMConfig({ ...input, routes: [{ name: "reason", targets: ["reasoner", "swap-r1"] }] });
+    assert.deepEqual(same.config.router_settings.context_window_fallbacks, []);
+  });
+
+  it("clients call the route name: its entries copy the primary's backends", () => {
+    const { yaml } = renderLiteLLMConfig(homelab());
+    const [route] = entries(yaml, "reason");
+    const [primary] = entries(yaml, "reasoner");
+    assert.ok(route && primary);
+    assert.deepEqual(route.litellm_params, primary.litellm_params);
+    assert.equal(route.model_info.id, "reason@spark-reasoner");
+    // The engine is probed once, under its own served name.
+    assert.equal(route.model_info.disable_background_health_check, true);
+    assert.equal(primary.model_info.disable_background_health_check, undefined);
+    const chat = entries(yaml, "chat");
+    assert.deepEqual(chat.map((e) => e.litellm_params.api_base), ["http://workstation.example.ts.net:8199/v1"]);
+    const cloudFirst = renderLiteLLMConfig({ ...homelab(), routes: [{ name: "cloud-first", targets: ["cloud-claude", "reasoner"] }] });
+    const [copy] = entries(cloudFirst.yaml, "cloud-first");
+    assert.equal(copy?.model_info.id, "cloud-first@cloud-claude");
+    assert.equal(copy?.litellm_params.api_key, "os.environ/ANTHROPIC_API_KEY");
+  });
+
+  it("gives every entry a unique id", () => {
+    const ids = renderLiteLLMConfig(homelab()).config.model_list.map((e) => e.model_info.id);
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it("speaks plain OpenAI to every engine and sends no key it does not need", () => {
+    const { config } = renderLiteLLMConfig(homelab());
+    const engines = config.model_list.filter((e) => e.litellm_params.api_base?.includes("example.ts.net"));
+    assert.equal(engines.length, 6);
+    for (const e of engines) {
+      assert.match(e.litellm_params.model, /^openai\//);
+      assert.equal(e.litellm_params.api_key, "none");
+    }
+    const [embed] = config.model_list.filter((e) => e.model_name === "embeddings");
+    assert.equal(embed?.model_info.mode, "embedding");
+    assert.equal(embed?.model_info.max_input_tokens, 8192);
+  });
+
+  it("leaves swap slots and paid providers out of background health checks", () => {
+    const { config } = renderLiteLLMConfig(homelab());
+    const skipped = config.model_list.filter((e) => e.model_info.disable_background_health_check).map((e) => e.model_info.id);
+    assert.deepEqual(skipped, ["swap-r1@swap", "cloud-claude", "cloud-deepseek", "chat@orchestrator", "reason@spark-reasoner"]);
+  });
+
+  it("holds no secret values, only os.environ references", () => {
+    const { config, yaml } = renderLiteLLMConfig(homelab());
+    for (const pattern of [/sk-[A-Za-z0-9]/, /hf_[A-Za-z0-9]/, /tskey-/, /[A-Za-z0-9+/=]{40,}/]) {
+      assert.doesNotMatch(yaml, pattern);
+    }
+    for (const e of config.model_list) assert.match(e.litellm_params.api_key, /^(os\.environ\/[A-Z_][A-Z0-9_]*|none)$/);
+    assert.equal(config.general_settings.master_key, "os.environ/LITELLM_MASTER_KEY");
+    assert.deepEqual(entries(yaml, "cloud-claude")[0]?.litellm_params.api_key, "os.environ/ANTHROPIC_API_KEY");
+  });
+
+  it("refuses a secret where an env var name belongs", () => {
+    assert.throws(() => renderLiteLLMConfig({ ...homelab(), masterKeyEnv: "sk-1234567890" }),
+      /masterKeyEnv: 'sk-1234567890' is not an environment variable name/);
+    const providers = [{ name: "cloud-x", model: "openai/gpt-x", apiKeyEnv: "sk-live-abc", contextWindow: 1000 }];
+    assert.throws(() => renderLiteLLMConfig({ ...homelab(), providers, routes: [] }), /providers\.cloud-x\.apiKeyEnv/);
+  });
+
+  it("is stable when only engine recipes change", () => {
+    // Plan data carries recipe details next to the addresses; the renderer must not read them.
+    const withRecipe = (recipe: string, image: string) => {
+      const input = homelab();
+      return {
+        ...input,
+        groups: input.groups.map((g) => ({
+          ...g,
+          backends: g.backends.map((b) => ({ ...b, recipe, recipeHash: `${recipe}-hash`, image, argv: ["--quantization", recipe] })),
+        })),
+      };
+    };
+    const before = renderLiteLLMConfig(withRecipe("awq-4bit", "vllm/vllm-openai:v0.11.0")).yaml;
+    const after = renderLiteLLMConfig(withRecipe("fp8", "lmsysorg/sglang:v0.5.0")).yaml;
+    assert.equal(after, before);
+  });
+
+  it("does not depend on the order of groups, backends or providers", () => {
+    const input = homelab();
+    const shuffled: LiteLLMInput = {
+      ...input,
+      groups: [...input.groups].reverse().map((g) => ({ ...g, backends: [...g.backends].reverse() })),
+      providers: [...input.providers].reverse(),
+      routes: [...input.routes].reverse(),
+    };
+    assert.equal(renderLiteLLMConfig(shuffled).yaml, renderLiteLLMConfig(input).yaml);
+  });
+
+  it("load-balances replicas of one served name in one group", () => {
+    const input = homelab();
+    const groups = input.groups.map((g) => g.servedName !== "orchestrator" ? g : {
+      ...g,
+      backends: [2, 1].map((i) => ({ deployment: `orchestrator-${i}`, apiBase: `http://workstation.example.ts.net:${8198 + i}/v1`, engineModel: "orchestrator" })),
+    });
+    const { yaml } = renderLiteLLMConfig({ ...input, groups });
+    assert.deepEqual(entries(yaml, "orchestrator").map((e) => e.model_info.id), ["orchestrator@orchestrator-1", "orchestrator@orchestrator-2"]);
+    assert.equal(entries(yaml, "chat").length, 2);
+  });
+
+  it("names the problem when a route or model name is wrong", () => {
+    const input = homelab();
+    assert.throws(() => renderLiteLLMConfig({ ...input, routes: [{ name: "reason", targets: ["reasoner", "cloud-gpt"] }] }),
+      /route 'reason': target 'cloud-gpt' is not a served name or provider; known: /);
+    assert.throws(() => renderLiteLLMConfig({ ...input, routes: [{ name: "reasoner", targets: ["swap-r1"] }] }),
+      /route 'reasoner' has the same name as a served model or provider/);
+    assert.throws(() => renderLiteLLMConfig({ ...input, providers: [{ ...input.providers[0]!, name: "reasoner" }] }),
+      /model name 'reasoner' is used twice/);
+    assert.throws(() => renderLiteLLMConfig({ ...input, groups: [{ servedName: "empty", mode: "chat", contextWindow: 1, backends: [] }] }),
+      /served name 'empty' has no backends/);
+  });
+});
