@@ -47,7 +47,7 @@ export const Architecture = z
     stateLayers: z.number().int().nonnegative().optional().describe("Layers without a KV cache (linear-attention or SSM layers of hybrids)."),
     /** Maximum context the model supports (max_position_embeddings). */
     maxContext: z.number().int().positive().optional().describe("Longest context the model supports (max_position_embeddings)."),
-    /** Model dtype bytes for bf16/fp16 checkpoints. */
+    /** Whether lm_head shares the embedding matrix (tie_word_embeddings). */
     tiedEmbeddings: z.boolean().optional().describe("Whether lm_head shares the embedding matrix (tie_word_embeddings)."),
   })
   .describe("Architecture numbers for a model the catalog does not know.");
@@ -74,9 +74,11 @@ export type ModelRef = z.infer<typeof ModelRef>;
 
 export const Speculative = z
   .strictObject({
+    /** Speculative decoding method. */
     method: z.enum(["ngram", "eagle", "eagle3", "mtp", "draft_model", "suffix", "dflash"]).describe("Speculative decoding method."),
     /** Draft model repository (draft_model, eagle, eagle3, dflash). */
     model: z.string().optional().describe("Draft model repository id."),
+    /** Tokens proposed per step (num_speculative_tokens). */
     numSpeculativeTokens: z.number().int().positive().max(64).describe("Tokens proposed per step (num_speculative_tokens)."),
     /** Draft model size in GiB, counted against the engine's memory. */
     draftWeightsGiB: z.number().nonnegative().optional().describe("Draft model weight size in GiB (counted in the memory fit)."),
@@ -86,24 +88,33 @@ export const Speculative = z
 /** A recipe: engine + model + quantisation + flags + context length. Its hash is the engine's identity. */
 export const Recipe = z
   .strictObject({
+    /** Inference engine that serves the recipe. */
     engine: EngineId,
     /** Engine version; selects the image tag and the memory model (CUDA-graph accounting). */
     engineVersion: z.string().regex(/^\d+\.\d+(\.\d+)?/).optional().describe("Engine version, e.g. '0.11.0'; default from the engine catalog."),
     /** Image override; default comes from the engine catalog for the machine's CPU architecture. */
     image: Image.optional(),
+    /** The model the recipe serves. */
     model: ModelRef,
+    /** Weight format; drives memory math and hardware checks. */
     quantization: Quantization.default("bf16"),
     /** Context length served (vLLM --max-model-len, llama.cpp --ctx-size). */
     maxModelLen: z.number().int().positive().default(8192).describe("Context length (--max-model-len / --ctx-size)."),
     /** Fraction of the GPU this engine may take (vLLM/SGLang). */
     gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe("Fraction of GPU memory for this engine (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static). Default 0.9 for vLLM."),
+    /** Concurrent sequences (vLLM --max-num-seqs, llama.cpp --parallel). */
     maxNumSeqs: z.number().int().positive().optional().describe("Concurrent sequences (vLLM --max-num-seqs, llama.cpp --parallel)."),
+    /** Tokens per scheduler step (vLLM --max-num-batched-tokens). */
     maxNumBatchedTokens: z.number().int().positive().optional().describe("Tokens per scheduler step (vLLM --max-num-batched-tokens)."),
+    /** KV-cache element type. */
     kvCacheDtype: KvCacheDtype.default("auto"),
+    /** Tensor-parallel size (GPUs per engine). */
     tensorParallel: z.number().int().positive().default(1).describe("Tensor-parallel size (GPUs per engine)."),
+    /** Speculative decoding settings. */
     speculative: Speculative.optional(),
-    /** Served model name; default is the deployment's served name. */
+    /** Pass --trust-remote-code (runs code from the model repository). */
     trustRemoteCode: z.boolean().default(false).describe("Pass --trust-remote-code."),
+    /** Force prefix caching on/off (vLLM V1 default on). */
     enablePrefixCaching: z.boolean().optional().describe("Force prefix caching on/off (vLLM V1 default on)."),
     /** Extra engine arguments appended verbatim (reviewed in the plan). */
     extraArgs: z.array(z.string()).default([]).describe("Extra engine arguments appended verbatim."),

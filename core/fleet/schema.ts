@@ -4,6 +4,7 @@ import { Recipe } from "./recipe";
 
 export const Machine = z
   .strictObject({
+    /** Unique name (a DNS label). */
     name: Name,
     /** Hardware catalog id, e.g. `rtx-5090`, `dgx-spark`, `cpu`. */
     hardware: z.string().min(1).describe("Hardware catalog id: rtx-5090, rtx-4090, rtx-4080, rtx-3090, l40s, a100-40gb, a100-80gb, h100-80gb, h200, rtx-pro-6000, dgx-spark, cpu."),
@@ -13,8 +14,10 @@ export const Machine = z
     address: z.string().min(1).describe("How the gateway and Prometheus reach this machine: MagicDNS name (spark.example.ts.net) or 127.0.0.1."),
     /** Address engine ports are published on: the machine's mesh IP or loopback, never 0.0.0.0. */
     bindAddress: z.string().default("127.0.0.1").describe("Address engine ports are published on: the mesh address or 127.0.0.1 (never 0.0.0.0)."),
+    /** Docker engine of the machine: where it listens and how containers are networked. */
     docker: z
       .strictObject({
+        /** Docker host: the local socket or `ssh://user@host` over the mesh. */
         host: z.string().default("unix:///var/run/docker.sock").describe("Docker host: 'unix:///var/run/docker.sock' or 'ssh://user@host' over the mesh."),
         /** `host` networking (services bind bindAddress directly) or `bridge` (ports published on bindAddress). */
         network: z.enum(["host", "bridge"]).default("bridge").describe("Container networking: 'bridge' publishes ports on bindAddress; 'host' binds services to bindAddress."),
@@ -31,19 +34,25 @@ export type Machine = z.infer<typeof Machine>;
 
 export const Deployment = z
   .strictObject({
+    /** Unique name (a DNS label). */
     name: Name,
     /** Recipe to run (a key of `recipes`). Exclusive with `swap`. */
     recipe: z.string().optional().describe("Recipe name (a key of recipes). Give recipe or swap."),
     /** A hot-swap slot: llama-swap loads one of these recipes on demand. */
     swap: z
       .strictObject({
+        /** Recipes llama-swap may load, one at a time (llamacpp recipes). */
         recipes: z.array(z.string()).min(1).describe("Recipes llama-swap may load, one at a time."),
+        /** Unload a model after this many idle seconds (0 = never). */
         ttlSeconds: z.number().int().nonnegative().default(600).describe("Unload a model after this many idle seconds (0 = never)."),
+        /** llama-swap image override. */
         image: Image.optional(),
       })
       .optional()
       .describe("Hot-swap slot served by llama-swap."),
+    /** Machine name (a machines[].name). */
     machine: z.string().describe("Machine name (a machines[].name)."),
+    /** Port the service listens on. */
     port: Port,
     /** GPU indices on the machine; default all GPUs the recipe's tensor parallel needs, from 0. */
     gpuIndices: z.array(z.number().int().nonnegative()).optional().describe("GPU indices used, e.g. [0]; default the first tensorParallel GPUs."),
@@ -57,17 +66,22 @@ export type Deployment = z.infer<typeof Deployment>;
 
 export const CloudProvider = z
   .strictObject({
+    /** Unique name (a DNS label). */
     name: Name,
     /** LiteLLM model string, e.g. `deepseek/deepseek-chat`, `anthropic/claude-sonnet-4-5`. */
     model: z.string().min(1).describe("LiteLLM model string, e.g. 'deepseek/deepseek-chat'."),
+    /** API key, as {secret: <stack config key>}. */
     apiKey: SecretField,
+    /** Custom API base URL. */
     apiBase: z.string().url().optional().describe("Custom API base URL."),
+    /** Context window in tokens (for context-window fallback checks). */
     contextWindow: z.number().int().positive().describe("Context window in tokens (for context-window fallback checks)."),
   })
   .describe("A cloud model reachable through the gateway.");
 
 export const Route = z
   .strictObject({
+    /** Unique name (a DNS label). */
     name: Name,
     /** Ordered: the first is primary, the rest are fallbacks. Served names, deployments, cloud providers or other routes. */
     targets: z.array(z.string()).min(1).describe("Ordered targets: the first serves, the rest are fallbacks (served names, deployment names or cloud provider names)."),
@@ -82,52 +96,75 @@ export const Gateway = z
     machine: z.string().describe("Machine that runs the LiteLLM gateway (a machines[].name)."),
     /** Port clients call. */
     port: Port.default(4000),
+    /** LiteLLM master key (must start with sk-), as {secret: <key>}. */
     masterKey: SecretField.describe("LiteLLM master key (must start with sk-), as {secret: <key>}."),
     /** Cloud models behind the gateway, usable as route fallbacks. */
     providers: z.array(CloudProvider).default([]).describe("Cloud models reachable through the gateway (route fallbacks)."),
     /** Model names clients call, each with an ordered fallback chain. */
     routes: z.array(Route).default([]).describe("Routes: model names with ordered fallback chains."),
+    /** Retries within a model group before falling back. */
     numRetries: z.number().int().nonnegative().default(2).describe("Retries within a model group before falling back."),
+    /** Request timeout. */
     timeoutSeconds: z.number().positive().default(600).describe("Request timeout."),
+    /** Failures before a backend is cooled down. */
     allowedFails: z.number().int().positive().default(3).describe("Failures before a backend is cooled down."),
+    /** How long a failing backend is skipped. */
     cooldownSeconds: z.number().int().positive().default(30).describe("How long a failing backend is skipped."),
   })
   .describe("LiteLLM gateway in front of every engine.");
 
 export const BurstPool = z
   .strictObject({
+    /** Unique name (a DNS label). */
     name: Name,
     /** Recipe burst hosts run. */
     recipe: z.string().describe("Recipe the pool's hosts run (a key of recipes)."),
+    /** Hosts to keep running now. */
     desired: z.number().int().nonnegative().default(0).describe("Hosts to keep running now."),
+    /** Hard cap on hosts in this pool. */
     maxHosts: z.number().int().positive().describe("Hard cap on hosts in this pool."),
+    /** Price cap per host, $/hour (dph_total). */
     maxPricePerHour: z.number().positive().describe("Price cap per host, $/hour (dph_total)."),
     /** How offers are ranked. */
     selection: z.enum(["cheapest", "network-first", "time-to-useful"]).default("time-to-useful")
       .describe("Offer ranking: cheapest, network-first (inet_down descending) or time-to-useful (expected seconds until serving)."),
+    /** Acceptable hardware catalog ids, e.g. [rtx-5090, rtx-4090]. */
     gpu: z.array(z.string()).min(1).describe("Acceptable hardware catalog ids, e.g. [rtx-5090, rtx-4090]."),
+    /** GPUs per rented host. */
     numGpus: z.number().int().positive().default(1).describe("GPUs per rented host."),
+    /** Minimum download bandwidth of an offer, Mb/s. */
     minInetDownMbps: z.number().nonnegative().default(500).describe("Minimum download bandwidth of an offer, Mb/s."),
+    /** Minimum Vast reliability score (0-1). */
     minReliability: z.number().min(0).max(1).default(0.98).describe("Minimum Vast reliability score (0-1)."),
+    /** Only verified Vast hosts. */
     verifiedOnly: z.boolean().default(true).describe("Only verified Vast hosts."),
+    /** Disk to rent per host, GB. */
     diskGb: z.number().int().positive().default(100).describe("Disk to rent per host, GB."),
+    /** Served name of the burst engines; default the pool name. */
     servedName: Name.optional().describe("Served name of the burst engines; default the pool name."),
   })
   .describe("A pool of rented hosts running one recipe.");
 
 export const Burst = z
   .strictObject({
+    /** Burst provider; Vast.ai is supported. */
     provider: z.literal("vast").describe("Burst provider; Vast.ai is supported."),
+    /** API key, as {secret: <stack config key>}. */
     apiKey: SecretField,
+    /** Hard budget for all pools, $/hour. */
     budgetPerHour: z.number().positive().describe("Hard budget for all pools, $/hour."),
+    /** A host with no requests for this long destroys itself. */
     idleMinutes: z.number().int().positive().default(15).describe("A host with no requests for this long destroys itself."),
+    /** Engine port inside burst hosts. */
     port: Port.default(8000).describe("Engine port inside burst hosts."),
+    /** Burst pools, one recipe each. */
     pools: z.array(BurstPool).default([]).describe("Burst pools, one recipe each."),
   })
   .describe("Rented burst capacity (Vast.ai).");
 
 export const Mesh = z
   .strictObject({
+    /** Mesh provider; Tailscale is supported. */
     provider: z.literal("tailscale").describe("Mesh provider; Tailscale is supported."),
     /** Tailnet name, e.g. example.ts.net or the organisation name. */
     tailnet: z.string().min(1).describe("Tailnet name, e.g. 'example.ts.net'."),
@@ -142,11 +179,15 @@ export const Storage = z
   .strictObject({
     /** Machine that runs MinIO. */
     machine: z.string().describe("Machine that runs MinIO (a machines[].name)."),
+    /** Buckets to create; the first holds models and is versioned. */
     port: Port.default(9000),
+    /** Buckets to create; the first holds models and is versioned. */
     consolePort: Port.default(9001),
     /** Buckets to create; the first holds models and is versioned. */
     buckets: z.array(Name).min(1).default(["models"]).describe("Buckets to create; the first holds models and is versioned."),
+    /** MinIO root user, as {secret: minioRootUser}. */
     rootUser: SecretField,
+    /** MinIO root password, as {secret: minioRootPassword}. */
     rootPassword: SecretField,
   })
   .describe("MinIO model store.");
@@ -155,20 +196,30 @@ export const Monitoring = z
   .strictObject({
     /** Machine that runs Prometheus. */
     machine: z.string().describe("Machine that runs Prometheus (a machines[].name)."),
+    /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
     port: Port.default(9090),
+    /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
     retention: Duration.default("15d"),
+    /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
     scrapeInterval: Duration.default("15s"),
+    /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
     exporters: z.boolean().default(true).describe("Run node exporter (and DCGM exporter on GPU machines) on every machine."),
   })
   .describe("Prometheus with alert rules.");
 
 export const ServiceImages = z
   .strictObject({
+    /** LiteLLM proxy image. */
     litellm: Image.optional(),
+    /** Prometheus image. */
     prometheus: Image.optional(),
+    /** MinIO server image. */
     minio: Image.optional(),
+    /** MinIO client image used for bucket setup and model sync. */
     mc: Image.optional(),
+    /** Prometheus node exporter image. */
     nodeExporter: Image.optional(),
+    /** NVIDIA DCGM exporter image. */
     dcgmExporter: Image.optional(),
   })
   .default({})
@@ -177,13 +228,16 @@ export type ServiceImages = z.infer<typeof ServiceImages>;
 
 export const Rollout = z
   .strictObject({
+    /** Engines of one route replaced at a time. */
     maxUnavailable: z.number().int().positive().default(1).describe("Engines of one route replaced at a time."),
+    /** Wait this long for an engine to become healthy. */
     healthTimeoutSeconds: z.number().int().positive().default(900).describe("Wait this long for an engine to become healthy."),
   })
   .describe("How engine changes roll out.");
 
 export const Fleet = z
   .strictObject({
+    /** JSON Schema reference for editors. */
     $schema: z.string().optional(),
     /** Machines that run containers. */
     machines: z.array(Machine).min(1).describe("Machines that run containers."),
@@ -191,12 +245,19 @@ export const Fleet = z
     recipes: z.record(Name, Recipe).default({}).describe("Recipes by name."),
     /** Engines placed on machines. */
     deployments: z.array(Deployment).default([]).describe("Engines (and swap slots) placed on machines."),
+    /** LiteLLM gateway in front of every engine. */
     gateway: Gateway.optional(),
+    /** Rented burst capacity. */
     burst: Burst.optional(),
+    /** Private mesh between machines. */
     mesh: Mesh.optional(),
+    /** MinIO model store. */
     storage: Storage.optional(),
+    /** Prometheus with alert rules. */
     monitoring: Monitoring.optional(),
+    /** How engine changes roll out. */
     rollout: Rollout.default({ maxUnavailable: 1, healthTimeoutSeconds: 900 }),
+    /** Service image overrides. */
     images: ServiceImages,
     /** Secret stack config key holding the Hugging Face token for gated models. */
     huggingFaceToken: SecretField.optional(),
