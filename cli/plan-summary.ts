@@ -9,18 +9,20 @@ export function planSummary(file: string, p: Plan): string {
     ["deployment", "machine", "engine", "port", "budget GiB", "weights GiB", "KV tokens", "conc.", "fits", "image"],
     p.engines.map((e) => [e.deployment, e.machine, e.engine, String(e.port), ...memoryCells(e.memory), e.image]),
   ));
-  if (p.gateway) lines.push("", `gateway   ${p.gateway.url} on ${p.gateway.machine}`);
-  if (p.monitoring) lines.push(`prometheus ${p.monitoring.url} (${p.monitoring.targets.length} targets)`);
-  if (p.store) lines.push(`store     ${p.store.endpoint} buckets: ${p.store.buckets.join(", ")}`);
-  if (p.mesh) lines.push(`mesh      tailscale ${p.mesh.tailnet}, keys: ${p.mesh.keys.map((k) => k.role).join(", ")}`);
-  if (p.burst) lines.push(`burst     ${p.burst.pools.map((b) => `${b.name} (${b.desired}/${b.maxHosts} hosts ≤ $${b.maxPricePerHour}/h)`).join(", ") || "no pools"}, budget $${p.burst.budgetPerHour}/h`);
-  lines.push(`waves     ${p.waves.map((w, i) => `${i + 1}: ${w.join(", ")}`).join(" | ")}`);
+  if (p.gateway) lines.push("", `${label("gateway")}${p.gateway.url} on ${p.gateway.machine}`);
+  if (p.monitoring) lines.push(`${label("prometheus")}${p.monitoring.url} (${p.monitoring.targets.length} targets)`);
+  if (p.store) lines.push(`${label("store")}${p.store.endpoint} buckets: ${p.store.buckets.join(", ")}`);
+  if (p.mesh) lines.push(`${label("mesh")}tailscale ${p.mesh.tailnet}, keys: ${p.mesh.keys.map((k) => k.role).join(", ")}`);
+  if (p.burst) lines.push(`${label("burst")}${p.burst.pools.map((b) => `${b.name} (${b.desired}/${b.maxHosts} hosts ≤ $${b.maxPricePerHour}/h)`).join(", ") || "no pools"}, budget $${p.burst.budgetPerHour}/h`);
+  lines.push(`${label("waves")}${p.waves.map((w, i) => `${i + 1}: ${w.join(", ")}`).join(" | ")}`);
   lines.push("");
   for (const v of p.violations) lines.push(formatViolation(file, v));
   const errors = p.violations.filter((v) => v.severity === "error").length;
   lines.push(errors === 0 ? "no violations" : `${errors} violation${errors > 1 ? "s" : ""}`);
   return lines.join("\n");
 }
+
+const label = (name: string): string => name.padEnd(12);
 
 function memoryCells(m: FitResult | null): string[] {
   if (!m) return ["-", "-", "-", "-", "?"];
