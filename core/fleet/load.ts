@@ -38,7 +38,7 @@ export function parseFleet(text: string): FleetParse {
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
   const data: unknown = doc.toJS() ?? {};
-  const parsed = Fleet.safeParse(data);
+  const parsed = Fleet.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     return { ok: false, violations: parsed.error.issues.flatMap((issue) => schemaViolations(issue, lineOf)) };
   }
@@ -78,7 +78,7 @@ function describe(issue: z.core.$ZodIssue): string {
     case "invalid_type":
       return issue.input === undefined
         ? `required field is missing: add it (expected ${issue.expected})`
-        : `expected ${issue.expected}, got ${typeName(issue.input)} — change the value's type`;
+        : `expected ${issue.expected}, got ${typeName(issue.input)}: change the value's type`;
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}; got ${JSON.stringify(issue.input)}`;
     case "too_small":
@@ -96,7 +96,8 @@ function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  return `${typeof value} ${JSON.stringify(value)}`;
+  // The value itself is not echoed: a misplaced secret must not reach logs.
+  return typeof value === "number" ? "a number" : typeof value === "boolean" ? "a boolean" : "a string";
 }
 
 interface Location { readonly path: string; readonly line: number | undefined }
