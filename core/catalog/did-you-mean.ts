@@ -36,8 +36,10 @@ export function didYouMean(input: string, candidates: readonly string[]): string
     const distance = levenshtein(wanted, have);
     const limit = Math.max(2, Math.floor(Math.max(wanted.length, have.length) / 3));
     const contained = wanted.length >= 3 && (have.includes(wanted) || wanted.includes(have));
-    // Containment counts as a near miss: better than any real edit, worse than an exact match.
-    const score = contained ? Math.min(distance, 1) : distance;
+    // A prefix (`h100` → `h100-80gb`) beats one edit; other containment beats two edits but not one
+    // (so `maxModelLenn` means `maxModelLen`, not `model`).
+    const prefix = wanted.length >= 3 && (have.startsWith(wanted) || wanted.startsWith(have));
+    const score = prefix ? Math.min(distance, 0.5) : contained ? Math.min(distance, 1.5) : distance;
     if ((distance <= limit || contained) && (!best || score < best.score)) best = { name, score };
   }
   return best?.name;

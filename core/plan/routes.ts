@@ -47,6 +47,8 @@ export function resolveRoute(fleet: ResolvedFleet, routeName: string, visiting: 
   for (const [index, target] of route.targets.entries()) {
     const provider = gateway.providers.find((p) => p.name === target);
     const deployment = fleet.instances.find((d) => d.spec.name === target || d.name === target);
+    // A deployment whose recipes are unknown serves nothing yet; unknown-reference reports it.
+    if (deployment && deployment.recipes.length === 0) continue;
     const served = groups.has(target) ? target : deployment ? servedModels(deployment)[0]?.group : undefined;
     if (served !== undefined && groups.has(served)) add({ kind: "group", name: served, contextWindow: groups.get(served) as number });
     else if (provider) add({ kind: "provider", name: provider.name, contextWindow: provider.contextWindow });

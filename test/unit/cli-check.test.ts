@@ -219,3 +219,19 @@ describe("fabric check", () => {
     assert.match(run.stdout, /fleet-\d+\.yaml:\d+: error \[unknown-reference\] deployments\[0\]\.recipe: unknown recipe 'nope'/);
   });
 });
+
+describe("fabric check suggestions", () => {
+  test("a typo of a long field name suggests that field, not a shorter one it contains", () => {
+    const f = validFleet();
+    f.recipes["llama-8b"].maxModelLenn = 4096;
+    const v = check(f).errors.find((e) => e.rule === "schema")!;
+    assert.match(v.message, /did you mean 'maxModelLen'\?/);
+  });
+
+  test("an unknown recipe is reported once, not again by the routes that use the deployment", () => {
+    const f = validFleet();
+    f.deployments[0].recipe = "nope";
+    const r = check(f);
+    assert.deepEqual(r.errors.map((e) => e.rule), ["unknown-reference"]);
+  });
+});

@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { EnginePlan, Plan } from "../core/plan/types";
+import { Engine } from "./docker/engine";
+import { GpuHost } from "./docker/gpu-host";
+import { Gateway } from "./gateway";
+import { ModelStore } from "./model-store";
+import { Monitoring } from "./monitoring";
+import { type SecretValues, requiredSecretKeys, storeReadKey } from "./secrets";
+import { machineNeeds } from "./machine-needs";
+
+export interface InferenceFabricArgs {
+  /** The plan to deploy; it must have no error-severity violations. */
+  readonly plan: Plan;
+  /** Secret values by stack config key: every key `requiredSecretKeys(plan)` names. */
+  readonly secrets: SecretValues;
+  /** The `mc` image of the store setup, e.g. `serviceImage("mc", fleet.images)`. */
+  readonly mcImage: string;
+  /**
+   * ssh options for machines reached over `ssh://`, by machine name.
+   * @default {}
+   */
+  readonly sshOpts?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * The whole fabric from one Plan: per machine a {@link GpuHost} (Docker provider, pinned images,
+ * volumes, exporters), the engines in rollout waves, the gateway, monitoring and the model store.
+ *
+ * Waves: every engine of wave k depends on every engine of wave k−1, so `pulumi up` replaces the
+ * backends of one route one wave at a time, each health-gated, and a route never loses all its
+ * backends at once. Engines that sync their model from the store also wait for the store setup.
+ */
+export class InferenceFabric extends pulumi.ComponentResource {
+  /** One host per machine, by machine name. */
+  readonly hosts: ReadonlyMap<string, GpuHost>;
+  /** One engine per deployment instance, by deployment name. */
+  readonly engines: ReadonlyMap<string, Engine>;
+  readonly gateway: Gateway | undefined;
+  readonly monitoring: Monitoring | undefined;
+  readonly store: ModelStore | undefined;
+
+  constructor(name: string, args: InferenceFabricArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fabric:index:InferenceFabric", name, {}, opts);
+    const { plan, secrets } = args;
+    const errors = plan.violations.filter((v) => v.severity === "error");
+    if (errors.length > 0) {
+      throw new pulumi.ResourceError(`the plan has ${errors.length} error(s): ${errors.map((v) => `[${v.rule}] ${v.path}: ${v.message}`).join("; ")}`, this);
+    }
+    const missing = requiredSecretKeys(plan).filter((k) => secrets[k] === undefined);
+    if (missing.length > 0) throw new pulumi.ResourceError(`secrets missing from the args: ${missing.join(", ")}`, this);
+
+    const needs = machineNeeds(plan, args.mcImage);
+    this.hosts = new Map(plan.machines.map((m) => [m.name, new GpuHost(`${name}-host-${m.name}`, {
+      machine: m,
+      images: needs.get(m.name)?.images ?? [],
+      volumes: needs.get(m.name)?.volumes ?? [],
+      secrets,
+      ...(args.sshOpts?.[m.name] ? { sshOpts: args.sshOpts[m.name] } : {}),
+    }, { parent: this })]));
+    const host = (machine: string, what: string): GpuHost => {
+      const found = this.hosts.get(machine);
+      if (!found) throw new pulumi.ResourceError(`${what} is planned on machine '${machine}', which the plan does not list`, this);
+      return found;
+    };
+
+    this.store = plan.store
+      ? new ModelStore(`${name}-store`, {
+        plan: plan.store, host: host(plan.store.machine, "the store"), secrets, mcImage: args.mcImage, readOnlyKey: storeReadKey(plan, secrets),
+      }, { parent: this })
+      : undefined;
+
+    const engines = new Map<string, Engine>();
+    let previousWave: Engine[] = [];
+    for (const wave of engineWaves(plan)) {
+      previousWave = wave.map((e) => {
+        const storeSetup = e.modelSync && this.store ? [this.store.setup] : [];
+        const engine = new Engine(`${name}-engine-${e.deployment}`, {
+          plan: e,
+          host: host(e.machine, e.deployment),
+          secrets,
+          storeReadKey: e.modelSync ? storeReadKey(plan, secrets) : null,
+          after: [...previousWave, ...storeSetup],
+        }, { parent: this });
+        engines.set(e.deployment, engine);
+        return engine;
+      });
+    }
+    this.engines = engines;
+
+    this.gateway = plan.gateway
+      ? new Gateway(`${name}-gateway`, { plan: plan.gateway, host: host(plan.gateway.machine, "the gateway"), secrets }, { parent: this })
+      : undefined;
+    this.monitoring = plan.monitoring
+      ? new Monitoring(`${name}-monitoring`, { plan: plan.monitoring, host: host(plan.monitoring.machine, "monitoring"), secrets }, { parent: this })
+      : undefined;
+
+    this.registerOutputs({
+      engines: [...engines.keys()],
+      gatewayUrl: this.gateway?.url,
+      prometheusUrl: this.monitoring?.url,
+      storeEndpoint: this.store?.endpoint,
+    });
+  }
+}
+
+/**
+ * The plan's engines grouped by rollout wave, in order. An engine no wave names (possible only in a
+ * plan with errors) goes into a last wave of its own, so nothing is silently left out.
+ */
+export function engineWaves(plan: Plan): EnginePlan[][] {
+  const byDeployment = new Map(plan.engines.map((e) => [e.deployment, e]));
+  const waves = plan.waves.map((w) => w.flatMap((d) => byDeployment.get(d) ?? []));
+  const placed = new Set(waves.flat().map((e) => e.deployment));
+  waves.push(plan.engines.filter((e) => !placed.has(e.deployment)));
+  return waves.filter((w) => w.length > 0);
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { formatViolation, loadFleetFile, withLines } from "./cli/load-fleet";
+import { InferenceFabric } from "./components/fabric";
+import { requiredSecretKeys, type SecretValues } from "./components/secrets";
+import { serviceImage } from "./core/catalog/services";
+import { plan } from "./core/plan/plan";
+import type { Plan } from "./core/plan/types";
+
+/** The part of `pulumi.Config` the program reads; tests pass their own. */
+interface StackConfig {
+  require(key: string): string;
+  requireSecret(key: string): pulumi.Output<string>;
+}
+
+/** The stack outputs. */
+interface FabricOutputs {
+  /** LiteLLM gateway base URL. */
+  readonly gatewayUrl: string | undefined;
+  /** Per deployment, its engine's OpenAI-compatible base URL (`http://address:port/v1`). */
+  readonly endpoints: Readonly<Record<string, string>>;
+  readonly prometheusUrl: string | undefined;
+  readonly storeEndpoint: string | undefined;
+  /** Per engine its machine, engine kind, recipe hash and whether it fits; and the rollout waves. */
+  readonly planSummary: PlanSummary;
+}
+
+interface PlanSummary {
+  readonly engines: readonly { deployment: string; machine: string; engine: string; recipeHash: string; fits: boolean | null }[];
+  readonly waves: readonly (readonly string[])[];
+}
+
+/**
+ * The program: stack config → fleet file → plan → {@link InferenceFabric} → outputs. The only reader
+ * of stack config: `fabric:fleet` (path of the fleet file, relative to the project root) and, as
+ * secrets, every config key the plan names. A fleet with error-severity violations fails the
+ * program with the same lines as `fabric check`.
+ *
+ * Pulumi calls the exported function with no arguments; tests call it with their own config.
+ */
+function deployFleet(config: StackConfig = new pulumi.Config("fabric"), projectRoot: string = __dirname): FabricOutputs {
+  const file = config.require("fleet");
+  const loaded = loadFleetFile(file, { readFile: (path) => readFileSync(resolve(projectRoot, path), "utf8") });
+  if (!loaded.ok) throw violationError(file, loaded.violations);
+  const computed = plan(loaded.fleet);
+  const violations = withLines(computed.violations, loaded.lineOf);
+  if (violations.some((v) => v.severity === "error")) throw violationError(file, violations);
+  for (const v of violations) pulumi.log.warn(formatViolation(file, v));
+
+  const secrets: SecretValues = Object.fromEntries(requiredSecretKeys(computed).map((key) => [key, config.requireSecret(key)]));
+  const fabric = new InferenceFabric("fabric", {
+    plan: computed,
+    secrets,
+    mcImage: serviceImage("mc", loaded.fleet.images),
+  });
+  return {
+    gatewayUrl: fabric.gateway?.url,
+    endpoints: Object.fromEntries([...fabric.engines].map(([deployment, engine]) => [deployment, engine.url])),
+    prometheusUrl: fabric.monitoring?.url,
+    storeEndpoint: fabric.store?.endpoint,
+    planSummary: planSummary(computed),
+  };
+}
+
+function violationError(file: string, violations: readonly Parameters<typeof formatViolation>[1][]): pulumi.RunError {
+  const errors = violations.filter((v) => v.severity === "error");
+  const lines = violations.map((v) => formatViolation(file, v));
+  return new pulumi.RunError(`${lines.join("\n")}\n${file}: ${errors.length} violation${errors.length === 1 ? "" : "s"}; fix them and run \`fabric check ${file}\``);
+}
+
+function planSummary(p: Plan): PlanSummary {
+  return {
+    engines: p.engines.map((e) => ({ deployment: e.deployment, machine: e.machine, engine: e.engine, recipeHash: e.recipeHash, fits: e.memory?.fits ?? null })),
+    waves: p.waves,
+  };
+}
+
+export = deployFleet;
