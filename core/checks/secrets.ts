@@ -41,7 +41,7 @@ export const noInlineSecrets: Check = {
     for (const f of secretFields(fleet)) {
       if (typeof f.value === "string") {
         out.push(error("no-inline-secrets", f.path,
-          `plain-text secret in the fleet file: replace it with {secret: ${f.key}} and run 'pulumi config set --secret ${f.key}' (then rotate the exposed value)`));
+          `plain-text secret in the fleet file: replace it with {secret: ${f.key}} and run 'pulumi config set --secret fabric:${f.key}' (then rotate the exposed value)`));
       }
     }
     for (const [name, recipe] of Object.entries(fleet.recipes)) {
