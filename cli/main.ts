@@ -6,7 +6,9 @@ import { runPlan } from "./plan";
 const HELP = `fabric — review what 'pulumi up' would deploy, offline
 
   fabric check <fleet.yaml> [--json]              validate a fleet: exit 0 ok, 1 violations, 2 unreadable
-  fabric plan  <fleet.yaml> [--json] [--out DIR]  print the plan; --out writes the rendered configs
+  fabric plan  <fleet.yaml> [--json | --markdown] [--out DIR]
+                                                  print the plan (--markdown: the PR comment);
+                                                  --out writes the rendered configs
   fabric fit   --model <id> --gpu <hardware> ...  does a model fit a GPU, and how much KV cache is left
                                                   (fabric fit --help for every flag)`;
 

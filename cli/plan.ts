@@ -2,11 +2,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { plan } from "../core/plan/plan";
 import type { Plan } from "../core/plan/types";
+import { renderPlanMarkdown } from "../core/render/pr-comment";
 import { type CliIo, EXIT } from "./io";
 import { formatViolation, loadFleetFile, withLines } from "./load-fleet";
 import { planSummary } from "./plan-summary";
 
-const USAGE = "usage: fabric plan <fleet.yaml> [--json] [--out DIR]";
+const USAGE = "usage: fabric plan <fleet.yaml> [--json | --markdown] [--out DIR]";
 
 /** `fabric plan`: prints the Plan; exit codes as `fabric check`. */
 export function runPlan(args: readonly string[], io: CliIo): number {
@@ -14,7 +15,7 @@ export function runPlan(args: readonly string[], io: CliIo): number {
   try {
     parsed = parseArgs({
       args: [...args], allowPositionals: true,
-      options: { json: { type: "boolean", default: false }, out: { type: "string" } },
+      options: { json: { type: "boolean", default: false }, markdown: { type: "boolean", default: false }, out: { type: "string" } },
     });
   } catch (e) {
     io.err(`${(e as Error).message}\n${USAGE}`);
@@ -34,6 +35,7 @@ export function runPlan(args: readonly string[], io: CliIo): number {
   const result: Plan = { ...computed, violations: withLines(computed.violations, loaded.lineOf) };
   if (parsed.values.out) writeRenderedFiles(result, parsed.values.out, io);
   if (parsed.values.json) io.out(JSON.stringify(result, null, 2));
+  else if (parsed.values.markdown) io.out(renderPlanMarkdown({ fleetFile: file, plan: result }));
   else io.out(planSummary(file, result));
   return result.violations.some((v) => v.severity === "error") ? EXIT.violations : EXIT.ok;
 }

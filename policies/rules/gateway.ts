@@ -1,0 +1,114 @@
+// Gateway: every route resolves to something that exists, and no fallback chain loops.
+import type { StackValidationPolicy } from "@pulumi/policy";
+import YAML from "yaml";
+import { gatewayRoutesResolve as gatewayCheck } from "../../core/checks/gateway";
+import { type ContainerView, describeContainer, isEngine, LABEL, stackContainers } from "../container-props";
+import { hostPorts } from "../listen";
+import { checkMode, type FleetConfig, fleetFileProperty, runCheck } from "../fleet-context";
+
+/** The parts of a LiteLLM proxy config the rule reads. */
+interface LiteLLMConfig {
+  readonly model_list?: readonly { readonly model_name?: string; readonly litellm_params?: { readonly api_base?: string } }[];
+  readonly router_settings?: Readonly<Record<string, unknown>>;
+  readonly litellm_settings?: Readonly<Record<string, unknown>>;
+}
+
+/** The LiteLLM configs a container uploads (files with a model_list). */
+function liteLLMConfigs(c: ContainerView): { file: string; config?: LiteLLMConfig; error?: string }[] {
+  return c.uploads.filter((u) => /^\s*model_list\s*:/m.test(u.content)).map((u) => {
+    try {
+      return { file: u.file, config: YAML.parse(u.content) as LiteLLMConfig };
+    } catch (e) {
+      return { file: u.file, error: (e as Error).message.split("\n")[0] ?? "" };
+    }
+  });
+}
+
+/** `[{group: [targets]}]` lists of fallbacks, from router_settings and litellm_settings. */
+function fallbackLists(config: LiteLLMConfig, key: string): [string, string[]][] {
+  const lists = [config.router_settings?.[key], config.litellm_settings?.[key]].filter(Array.isArray) as Record<string, unknown>[][];
+  return lists.flat().flatMap((entry) => Object.entries(entry ?? {}).map(([group, targets]) => [group, Array.isArray(targets) ? targets.map(String) : []] as [string, string[]]));
+}
+
+/** A fallback cycle through `start`, e.g. [a, b, a]; undefined when there is none. */
+function cycleFrom(start: string, edges: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const walk = (node: string, path: string[]): string[] | undefined => {
+    for (const next of edges.get(node) ?? []) {
+      if (next === start) return [...path, next];
+      if (!path.includes(next)) {
+        const found = walk(next, [...path, next]);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return walk(start, [start]);
+}
+
+/** What is wrong with one gateway config, given the ports engine containers listen on. */
+function configFindings(config: LiteLLMConfig, enginePorts: ReadonlySet<number> | undefined): string[] {
+  const out: string[] = [];
+  const models = [...new Set((config.model_list ?? []).map((m) => m.model_name ?? ""))];
+  const known = new Set(models);
+  const edges = new Map<string, string[]>();
+  for (const key of ["fallbacks", "context_window_fallbacks"]) {
+    for (const [group, targets] of fallbackLists(config, key)) {
+      if (!known.has(group)) out.push(`${key} are set for '${group}', which is not a model in model_list`);
+      for (const t of targets) {
+        if (!known.has(t)) out.push(`route '${group}' falls back to '${t}', which is not a model in model_list; known: ${models.join(", ")}`);
+      }
+      if (key === "fallbacks") edges.set(group, [...(edges.get(group) ?? []), ...targets]);
+    }
+  }
+  const reported = new Set<string>();
+  for (const group of edges.keys()) {
+    const cycle = cycleFrom(group, edges);
+    if (cycle && !cycle.some((n) => reported.has(n))) {
+      out.push(`fallback cycle ${cycle.join(" → ")}: a route cannot fall back to itself; remove one of the targets`);
+      cycle.forEach((n) => reported.add(n));
+    }
+  }
+  if (enginePorts) {
+    for (const m of config.model_list ?? []) {
+      const base = m.litellm_params?.api_base;
+      if (base === undefined) continue;
+      let url: URL;
+      try {
+        url = new URL(base);
+      } catch {
+        out.push(`model '${m.model_name}' has api_base '${base}', which is not a URL`);
+        continue;
+      }
+      const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+      if (!enginePorts.has(port)) out.push(`model '${m.model_name}' sends requests to ${base}, but no engine container listens on port ${port}`);
+    }
+  }
+  return out;
+}
+
+export const gatewayRoutesResolve: StackValidationPolicy = {
+  name: gatewayCheck.name,
+  description: `${gatewayCheck.description} With fleetFile, the fabric check answer (context windows included); without it, the LiteLLM config the gateway container uploads: fallback targets are models, chains are acyclic, and every api_base port has an engine container.`,
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { fleetFile: fleetFileProperty } },
+  validateStack: (args, report) => {
+    const containers = stackContainers(args.resources);
+    const engines = containers.filter(isEngine);
+    const gateways = containers.filter((c) => c.labels[LABEL.role] === "gateway" || liteLLMConfigs(c).length > 0);
+    const mode = checkMode(args.getConfig<FleetConfig>(), engines);
+    if (mode.kind === "fleet") {
+      for (const f of runCheck(mode.fleet, gatewayCheck)) report(f.message, gateways[0]?.urn);
+      return;
+    }
+    if (mode.problem) report(mode.problem);
+    // Burst hosts and stacks without engines have backends this stack does not hold.
+    const enginePorts = engines.length > 0 ? new Set(engines.flatMap(hostPorts)) : undefined;
+    for (const g of gateways) {
+      for (const { file, config, error } of liteLLMConfigs(g)) {
+        const where = `gateway ${describeContainer(g)} ${file}`;
+        if (error !== undefined) report(`${where}: cannot parse the LiteLLM config: ${error}`, g.urn);
+        if (config) configFindings(config, enginePorts).forEach((m) => report(`${where}: ${m}`, g.urn));
+      }
+    }
+  },
+};
