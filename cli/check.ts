@@ -1,24 +1,15 @@
-import { parseArgs } from "node:util";
 import { plan } from "../core/plan/plan";
 import { type CliIo, EXIT } from "./io";
+import { parseFleetCommand } from "./fleet-command";
 import { formatViolation, loadFleetFile, withLines } from "./load-fleet";
 
 const USAGE = "usage: fabric check <fleet.yaml> [--json]";
 
 /** `fabric check`: exit 0 valid, 1 violations, 2 unreadable or schema-invalid. */
 export function runCheck(args: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: "boolean", default: false } } });
-  } catch (e) {
-    io.err(`${(e as Error).message}\n${USAGE}`);
-    return EXIT.badInput;
-  }
-  const [file, ...extra] = parsed.positionals;
-  if (!file || extra.length > 0) {
-    io.err(USAGE);
-    return EXIT.badInput;
-  }
+  const parsed = parseFleetCommand(args, { json: { type: "boolean", default: false } }, USAGE, io);
+  if (typeof parsed === "number") return parsed;
+  const { file } = parsed;
   const loaded = loadFleetFile(file, io);
   const violations = loaded.ok ? withLines(plan(loaded.fleet).violations, loaded.lineOf) : [...loaded.violations];
   const errors = violations.filter((v) => v.severity === "error");

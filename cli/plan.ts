@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { plan } from "../core/plan/plan";
 import type { Plan } from "../core/plan/types";
 import { renderPlanMarkdown } from "../core/render/pr-comment";
 import { type CliIo, EXIT } from "./io";
+import { parseFleetCommand } from "./fleet-command";
 import { formatViolation, loadFleetFile, withLines } from "./load-fleet";
 import { planSummary } from "./plan-summary";
 
@@ -11,21 +11,10 @@ const USAGE = "usage: fabric plan <fleet.yaml> [--json | --markdown] [--out DIR]
 
 /** `fabric plan`: prints the Plan; exit codes as `fabric check`. */
 export function runPlan(args: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args], allowPositionals: true,
-      options: { json: { type: "boolean", default: false }, markdown: { type: "boolean", default: false }, out: { type: "string" } },
-    });
-  } catch (e) {
-    io.err(`${(e as Error).message}\n${USAGE}`);
-    return EXIT.badInput;
-  }
-  const [file, ...extra] = parsed.positionals;
-  if (!file || extra.length > 0) {
-    io.err(USAGE);
-    return EXIT.badInput;
-  }
+  const options = { json: { type: "boolean", default: false }, markdown: { type: "boolean", default: false }, out: { type: "string" } } as const;
+  const parsed = parseFleetCommand(args, options, USAGE, io);
+  if (typeof parsed === "number") return parsed;
+  const { file } = parsed;
   const loaded = loadFleetFile(file, io);
   if (!loaded.ok) {
     for (const v of loaded.violations) io.err(formatViolation(file, v));
