@@ -15,10 +15,18 @@ const CUDA_CONTEXT_GiB = 0.3;
 const TEI_MAX_BATCH_TOKENS = 16384;
 
 /**
- * KV bytes for `ctx` tokens in llama.cpp/Ollama: every attention layer holds all `ctx` tokens
- * (the context is shared by all parallel slots), except sliding-window layers, which keep the
- * window per slot plus one micro-batch (llama.cpp's SWA cache, the default unless --swa-full), and
- * recurrent layers, which keep one state per slot.
+ * Context llama.cpp/Ollama allocate: the renderers give every parallel slot the full maxModelLen
+ * (`-c maxModelLen × slots`, OLLAMA_CONTEXT_LENGTH × OLLAMA_NUM_PARALLEL), as vLLM's max_model_len is
+ * per sequence too.
+ */
+function contextTokens(input: FitInput): number {
+  return input.maxModelLen * Math.max(1, input.maxNumSeqs);
+}
+
+/**
+ * KV bytes for the whole context in llama.cpp/Ollama: every attention layer holds all of it,
+ * except sliding-window layers, which keep the window per slot plus one micro-batch (llama.cpp's
+ * SWA cache, the default unless --swa-full), and recurrent layers, which keep one state per slot.
  */
 function localKvBytes(arch: ModelArchitecture, input: FitInput): number {
   const perLayerToken = 2 * arch.kvHeads * arch.headDim * kvElementBytes(input.kvCacheDtype);
@@ -27,9 +35,9 @@ function localKvBytes(arch: ModelArchitecture, input: FitInput): number {
   const slidingLayers = sliding?.layers ?? 0;
   const stateLayers = arch.stateLayers ?? 0;
   const fullLayers = arch.layers - slidingLayers - stateLayers;
-  const slidingTokens = sliding ? Math.min(input.maxModelLen, sliding.tokens * slots + LLAMACPP_UBATCH) : 0;
+  const slidingTokens = sliding ? Math.min(contextTokens(input), sliding.tokens * slots + LLAMACPP_UBATCH) : 0;
   const state = stateLayers * (arch.stateBytesPerLayer ?? arch.hiddenSize * 128 * 4) * slots;
-  return fullLayers * perLayerToken * input.maxModelLen + slidingLayers * perLayerToken * slidingTokens + state;
+  return fullLayers * perLayerToken * contextTokens(input) + slidingLayers * perLayerToken * slidingTokens + state;
 }
 
 /**
@@ -56,17 +64,18 @@ export function fitLocal(input: FitInput): FitResult {
   const context = input.hardwareId === "cpu" ? 0 : CUDA_CONTEXT_GiB;
   const need = weightsGiB + kvGiB + computeGiB + context;
   const fits = need <= input.gpuMemoryGiB;
-  const what = parts([["weights", weightsGiB], [`KV for ${input.maxModelLen} tokens`, kvGiB], ["compute buffer", computeGiB],
+  const slots = Math.max(1, input.maxNumSeqs);
+  const what = parts([["weights", weightsGiB], [`KV for ${slots} × ${input.maxModelLen} tokens`, kvGiB], ["compute buffer", computeGiB],
     ["CUDA context", context]]);
   const verdict = fits
     ? `fits: needs ${gib(need)} GiB (${what}) of the ${gib(input.gpuMemoryGiB)} GiB ${gpu} has; ` +
-      `${thousands(input.maxModelLen)} tokens of context shared by ${Math.max(1, input.maxNumSeqs)} slot(s)`
+      `${slots} slot(s) of ${thousands(input.maxModelLen)} tokens`
     : `does not fit: needs ${gib(need)} GiB (${what}) but ${gpu} has ${gib(input.gpuMemoryGiB)} GiB; ` +
       `lower the context (maxModelLen), quantise the KV cache (kvCacheDtype q8_0) or pick a smaller GGUF`;
   return {
     totalGiB: input.gpuMemoryGiB, budgetGiB: need, weightsGiB, activationGiB: computeGiB, nonTorchGiB: context, cudaGraphGiB: 0,
     kvPoolGiB: kvGiB, kvBytesPerToken: kvBytesPerToken(arch, input.kvCacheDtype, 1, input.engine),
-    kvCacheTokens: input.maxModelLen, maxConcurrency: 1, fits,
+    kvCacheTokens: contextTokens(input), maxConcurrency: slots, fits,
     message: verdict + (input.unifiedMemory ? unifiedNote(gpu, input.gpuMemoryGiB) : ""),
   };
 }

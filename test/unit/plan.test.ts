@@ -90,6 +90,15 @@ describe("plan() on the local fleet", () => {
     assert.ok(p.engines.every((e) => e.container.network === "host" && e.container.gpus === null));
   });
 
+  test("the memory fit sizes the same context llama.cpp is started with (-c)", () => {
+    for (const e of p.engines) {
+      const c = Number(e.argv[e.argv.indexOf("-c") + 1]);
+      assert.equal(c, 4096 * 2, "maxModelLen × maxNumSeqs");
+      assert.equal(e.memory?.kvCacheTokens, c);
+      assert.equal(e.memory?.maxConcurrency, 2);
+    }
+  });
+
   test("the route 'chat' load-balances both replicas", () => {
     const entries = (p.gateway!.config as { model_list: { model_name: string; litellm_params: { api_base: string } }[] }).model_list;
     const chat = entries.filter((m) => m.model_name === "chat").map((m) => m.litellm_params.api_base).sort();
