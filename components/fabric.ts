@@ -3,6 +3,7 @@ import type { EnginePlan, Plan } from "../core/plan/types";
 import { Engine } from "./docker/engine";
 import { GpuHost } from "./docker/gpu-host";
 import { Gateway } from "./gateway";
+import { Mesh } from "./mesh";
 import { ModelStore } from "./model-store";
 import { Monitoring } from "./monitoring";
 import { type SecretValues, requiredSecretKeys, storeReadKey } from "./secrets";
@@ -20,11 +21,17 @@ export interface InferenceFabricArgs {
    * @default {}
    */
   readonly sshOpts?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Tailscale API base URL (a fake in tests, a self-hosted control plane).
+   * @default the provider's default, https://api.tailscale.com
+   */
+  readonly tailscaleBaseUrl?: string;
 }
 
 /**
  * The whole fabric from one Plan: per machine a {@link GpuHost} (Docker provider, pinned images,
- * volumes, exporters), the engines in rollout waves, the gateway, monitoring and the model store.
+ * volumes, exporters), the engines in rollout waves, the gateway, monitoring, the model store and the
+ * Tailscale mesh (policy, auth keys, MagicDNS).
  *
  * Waves: every engine of wave k depends on every engine of wave k−1, so `pulumi up` replaces the
  * backends of one route one wave at a time, each health-gated, and a route never loses all its
@@ -38,6 +45,7 @@ export class InferenceFabric extends pulumi.ComponentResource {
   readonly gateway: Gateway | undefined;
   readonly monitoring: Monitoring | undefined;
   readonly store: ModelStore | undefined;
+  readonly mesh: Mesh | undefined;
 
   constructor(name: string, args: InferenceFabricArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fabric:index:InferenceFabric", name, {}, opts);
@@ -92,6 +100,14 @@ export class InferenceFabric extends pulumi.ComponentResource {
       : undefined;
     this.monitoring = plan.monitoring
       ? new Monitoring(`${name}-monitoring`, { plan: plan.monitoring, host: host(plan.monitoring.machine, "monitoring"), secrets }, { parent: this })
+      : undefined;
+
+    this.mesh = plan.mesh
+      ? new Mesh(`${name}-mesh`, {
+          plan: plan.mesh,
+          secrets,
+          ...(args.tailscaleBaseUrl ? { baseUrl: args.tailscaleBaseUrl } : {}),
+        }, { parent: this })
       : undefined;
 
     this.registerOutputs({
