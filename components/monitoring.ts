@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { PrometheusReload } from "./prometheus-reload";
 import type { ContainerSpec, FileMount, MonitoringPlan } from "../core/plan/types";
 import { containerArgs, oneShotContainerArgs } from "./docker/container-args";
 import type { GpuHost } from "./docker/gpu-host";
@@ -32,7 +32,7 @@ export interface MonitoringArgs {
  *    container logs). A config change replaces only the writer.
  * 3. The Prometheus container mounts the config volume read-only and its data volume; its inputs do
  *    not include the config content, so a config change leaves it running.
- * 4. A local command, triggered by the config hash, POSTs `/-/reload` (needs `--web.enable-lifecycle`,
+ * 4. A {@link PrometheusReload} (dynamic resource), triggered by the config hash, POSTs `/-/reload` (needs `--web.enable-lifecycle`,
  *    which this component checks is in the planned args). Prometheus keeps the old config when the
  *    new one is invalid and answers 500, which fails `pulumi up` with the reason.
  */
@@ -42,7 +42,7 @@ export class Monitoring extends pulumi.ComponentResource {
   /** The one-shot config writer. */
   readonly configWriter: docker.Container;
   /** The reload call. */
-  readonly reload: command.local.Command;
+  readonly reload: PrometheusReload;
   /** sha256 of the config files; the reload and the writer change with it. */
   readonly configHash: string;
   /** Prometheus URL, e.g. `http://rtx5090.example.ts.net:9090`. */
@@ -101,10 +101,8 @@ export class Monitoring extends pulumi.ComponentResource {
 
     this.url = plan.url;
     const reloadUrl = `${(args.reloadUrl ?? plan.url).replace(/\/$/, "")}/-/reload`;
-    this.reload = new command.local.Command(`${name}-reload`, {
-      create: `curl -fsS --retry 5 --retry-connrefused --retry-delay 2 -X POST ${reloadUrl}`,
-      triggers: [this.configHash],
-    }, { parent: this, dependsOn: [this.configWriter, this.container] });
+    this.reload = new PrometheusReload(`${name}-reload`, { url: reloadUrl, configHash: this.configHash },
+      { parent: this, dependsOn: [this.configWriter, this.container] });
     this.registerOutputs({ containerName: this.container.name, configHash: this.configHash, url: this.url });
   }
 }

@@ -17,4 +17,3 @@ if [ "$(node_major)" -lt 22 ]; then
   export PATH="$node_bin:$PATH"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

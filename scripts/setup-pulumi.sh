@@ -18,7 +18,6 @@ _fabric_setup_pulumi() {
   # shellcheck source=env.sh
   source "$root/scripts/env.sh" || return 1
   export PULUMI_SKIP_UPDATE_CHECK=true
-  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
   local bin="$FABRIC_CACHE/bin"
   local say=echo
@@ -27,11 +26,14 @@ _fabric_setup_pulumi() {
   local existing
   existing="$(command -v pulumi 2>/dev/null || true)"
   if [ -n "$existing" ] && [ "$existing" != "$bin/pulumi" ] && [ -z "${FABRIC_PULUMI_BUILD:-}" ]; then
+    # The official CLI installs the provider plugins it needs itself.
     $say "setup-pulumi: using $existing ($("$existing" version 2>/dev/null || echo 'version unknown'))" >&2
     return 0
   fi
 
   mkdir -p "$bin" || return 1
+  # Our own builds: nothing may be fetched at run time, so a missing plugin fails fast.
+  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
   # name | version stamped into the binary | wrapper module (tools/<dir>) | main package | -X variable | build tags
   local -a specs=(
@@ -55,6 +57,8 @@ _fabric_setup_pulumi() {
     printf '%s\n' "$key" >"$stamp"
   done
 
+  _fabric_build_docker_provider "$root/tools/pulumi-resource-docker" "$bin" 5.2.0 || return 1
+
   # Dynamic providers run through a shell shim that @pulumi/pulumi ships; the engine looks for
   # bundled plugins on PATH and next to the `pulumi` executable.
   local shim="$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
@@ -70,6 +74,30 @@ _fabric_setup_pulumi() {
   esac
   # Provider plugins (pulumi-resource-<name>) placed in $bin are found through PATH as well.
   $say "setup-pulumi: $("$bin/pulumi" version) from $bin" >&2
+}
+
+# Our bridged docker provider (tools/README.md): the upstream pulumi-docker modules are not on the
+# Go module proxy, so tools/pulumi-resource-docker/build.sh bridges the Terraform provider itself.
+_fabric_build_docker_provider() {
+  local dir="$1" bin="$2" version="$3" key stamp t0
+  key="$(cd "$dir" && cat go.mod go.sum main.go build.sh _shim/shim.go | sha256sum | cut -c1-16) $version $(go version 2>/dev/null)" || return 1
+  stamp="$bin/.pulumi-resource-docker.stamp"
+  if [ -x "$bin/pulumi-resource-docker" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "setup-pulumi: 'go' is not installed; it is needed to build pulumi-resource-docker (tools/README.md)" >&2
+    return 1
+  fi
+  echo "setup-pulumi: building pulumi-resource-docker $version (bridged; cold: about 8 minutes)…" >&2
+  t0=$(date +%s)
+  if ! (cd "$dir" && GOFLAGS=-mod=readonly go mod download && CGO_ENABLED=0 nice -n 10 ./build.sh "$bin/.pulumi-resource-docker.tmp" "$version") >&2; then
+    echo "setup-pulumi: building pulumi-resource-docker failed" >&2
+    return 1
+  fi
+  mv "$bin/.pulumi-resource-docker.tmp" "$bin/pulumi-resource-docker"
+  printf '%s\n' "$key" >"$stamp"
+  echo "setup-pulumi: pulumi-resource-docker $version built in $(( $(date +%s) - t0 ))s" >&2
 }
 
 # The stamp changes whenever what the binary is built from changes: wrapper files, version,

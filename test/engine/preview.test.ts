@@ -41,12 +41,33 @@ describe("pulumi preview with the real engine", () => {
     assert.ok(!/litellmMasterKey.*sk-|minioRootPassword:\s+\S/.test(preview.output), "no secret value printed");
     if (hasProviderPlugin("docker", dockerVersion)) {
       assert.equal(preview.status, 0, preview.output);
-      assert.doesNotMatch(preview.output, /mandatory policy violation/i);
+      assert.match(preview.output, /Policies:\s*\n\s*✅ inference-fabric@v[\d.]+ \(local: [^)]*policies\)/, "the policy pack ran and passed");
     } else {
       // Everything up to the provider plugin ran; the only error is the plugin this machine cannot build.
       const errors = preview.output.split("\n").filter((l) => /error:/.test(l));
       assert.ok(errors.length > 0 && errors.every((l) => /no resource plugin 'pulumi-resource-docker'/.test(l) || /1 errored|errors? occurred/.test(l)), errors.join("\n"));
     }
+  });
+
+  test("a policy-only violation (an unpinned image, made mandatory by config) fails the preview and names the rule", (t) => {
+    if (!hasProviderPlugin("docker", dockerVersion)) {
+      const reason = `pulumi-resource-docker ${dockerVersion} is not installed (tools/README.md)`;
+      console.log(`SKIPPED: ${reason}`);
+      t.skip(`SKIPPED: ${reason}`);
+      return;
+    }
+    const project = scratchProject("local-only-not-secret");
+    const fleet = readFileSync(join(repoRoot, "stacks/local.fleet.yaml"), "utf8")
+      .replace("    engine: llamacpp\n", "    engine: llamacpp\n    image: ghcr.io/ggml-org/llama.cpp:server\n");
+    assert.match(fleet, /image: ghcr.io\/ggml-org\/llama.cpp:server\n/);
+    writeScratch(project, "stacks/local.fleet.yaml", fleet);
+    writeScratch(project, "policy-config.json", JSON.stringify({ "image-pinned": "mandatory" }));
+    assert.equal(project.run(["stack", "init", "local"]).status, 0);
+    const preview = project.run(["preview", "--stack", "local", "--policy-pack", policyPack, "--policy-pack-config", join(project.dir, "policy-config.json")]);
+    assert.notEqual(preview.status, 0, preview.output);
+    assert.match(preview.output, /❌ inference-fabric@v[\d.]+/);
+    assert.match(preview.output, /- \[mandatory\]\s+image-pinned\s+\(docker:index:RemoteImage: fabric-host-local-image-ghcr\.io-ggml-org-llama\.cpp-server\)/);
+    assert.match(preview.output, /image ghcr\.io\/ggml-org\/llama\.cpp:server is not pinned/);
   });
 
   test("the local stack previews with zero mandatory policy violations", (t) => {

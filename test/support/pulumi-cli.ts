@@ -22,7 +22,6 @@ export function scratchProject(passphrase: string): ScratchProject {
     PULUMI_BACKEND_URL: `file://${join(dir, ".state")}`,
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_HOME: process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"),
   };
   const run = (args: readonly string[], extraEnv: Record<string, string> = {}) => {
