@@ -124,6 +124,10 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
       // Engines reject OpenAI parameters they do not know; dropping them keeps fallbacks portable.
       drop_params: true,
       request_timeout: input.timeoutSeconds,
+      // LiteLLM ≥ 1.10x asks for the master key on /metrics/ by default, so Prometheus would see the
+      // gateway as down. The gateway listens only on the mesh or loopback, and the tailnet policy
+      // grants its port to clients and monitoring only.
+      require_auth_for_metrics_endpoint: false,
     },
     general_settings: {
       master_key: envRef(input.masterKeyEnv, "masterKeyEnv"),

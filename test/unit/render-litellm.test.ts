@@ -182,3 +182,10 @@ describe("renderLiteLLMConfig", () => {
       /served name 'empty' has no backends/);
   });
 });
+
+describe("gateway metrics", () => {
+  it("lets Prometheus scrape the gateway without the master key (LiteLLM asks for it by default)", () => {
+    const { config } = renderLiteLLMConfig({ groups: [], providers: [], routes: [], masterKeyEnv: "LITELLM_MASTER_KEY", numRetries: 1, timeoutSeconds: 60, allowedFails: 1, cooldownSeconds: 10 });
+    assert.equal((config.litellm_settings as Record<string, unknown>).require_auth_for_metrics_endpoint, false);
+  });
+});
