@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatViolation, loadFleetFile, withLines } from "./cli/load-fleet";
+import { BurstPool } from "./components/burst/pool";
 import { InferenceFabric } from "./components/fabric";
 import { requiredSecretKeys, type SecretValues } from "./components/secrets";
 import { serviceImage } from "./core/catalog/services";
@@ -22,6 +23,8 @@ interface FabricOutputs {
   readonly endpoints: Readonly<Record<string, string>>;
   readonly prometheusUrl: string | undefined;
   readonly storeEndpoint: string | undefined;
+  /** Per burst pool, the tailnet endpoints of its rented hosts. */
+  readonly burstEndpoints: Readonly<Record<string, pulumi.Output<string[]>>>;
   /** Per engine its machine, engine kind, recipe hash and whether it fits; and the rollout waves. */
   readonly planSummary: PlanSummary;
 }
@@ -54,7 +57,17 @@ function deployFleet(config: StackConfig = new pulumi.Config("fabric"), projectR
     secrets,
     mcImage: serviceImage("mc", loaded.fleet.images),
   });
+  const burstPools = (loaded.fleet.burst?.pools ?? []).filter((pool) => pool.desired > 0).map((pool): [string, BurstPool] => {
+    const apiKey = computed.burst?.apiKeySecret ? secrets[computed.burst.apiKeySecret] : undefined;
+    const meshAuthKey = fabric.mesh?.keys.burst;
+    if (!apiKey || !meshAuthKey) {
+      throw new pulumi.RunError(`burst.pools: pool '${pool.name}' wants ${pool.desired} host(s) but ${!apiKey ? "burst.apiKey is not a {secret: …} reference" : "the fleet has no mesh section, so rented hosts could not join the tailnet"}; fix the fleet or set desired: 0`);
+    }
+    const hfToken = typeof loaded.fleet.huggingFaceToken === "object" ? secrets[loaded.fleet.huggingFaceToken.secret] : undefined;
+    return [pool.name, new BurstPool(`burst-${pool.name}`, { fleet: loaded.fleet, pool: pool.name, apiKey, meshAuthKey, ...(hfToken ? { secretEnv: { HF_TOKEN: hfToken } } : {}) })];
+  });
   return {
+    burstEndpoints: Object.fromEntries(burstPools.map(([name, pool]) => [name, pool.endpoints])),
     gatewayUrl: fabric.gateway?.url,
     endpoints: Object.fromEntries([...fabric.engines].map(([deployment, engine]) => [deployment, engine.url])),
     prometheusUrl: fabric.monitoring?.url,

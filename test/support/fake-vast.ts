@@ -1,0 +1,289 @@
+// A fake Vast.ai REST API on 127.0.0.1 (random port) speaking the documented shapes
+// (REFERENCE.md §6; vast-python's vast.py): search (POST /bundles/), rent (PUT /asks/{id}/),
+// show/list (GET /instances/[{id}/]), label (PUT /instances/{id}/), destroy (DELETE /instances/{id}/).
+// Instances move null → loading → running as they are polled. Faults are injected per test.
+// It records every call and exposes the live instances so tests can prove nothing leaked.
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** An offer as search returns it (the fields the fake filters and sorts on; any others pass through). */
+export type FakeOffer = { readonly id: number; readonly machine_id: number; readonly dph_total: number } & Readonly<Record<string, unknown>>;
+
+/** An instance the fake holds (destroyed ones are removed). */
+export interface FakeInstance {
+  readonly id: number;
+  readonly offerId: number;
+  readonly machineId: number;
+  label: string;
+  readonly image: string;
+  readonly body: Record<string, unknown>;
+  /** GETs seen (status advances with them). */
+  polls: number;
+  readonly ports: Record<string, { HostIp: string; HostPort: string }[]>;
+  readonly offer: FakeOffer;
+}
+
+export interface FakeCall {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body: unknown;
+  readonly authorization: string | undefined;
+}
+
+/** Which calls a fault applies to: method and/or path prefix (both optional). */
+export interface CallMatch {
+  readonly method?: string;
+  readonly pathPrefix?: string;
+}
+
+export interface FakeVastOptions {
+  readonly apiKey: string;
+  readonly offers: readonly FakeOffer[];
+  /** GETs after which a new instance reports `running` (first GET: null, then loading). @default 2 */
+  readonly pollsToRunning?: number;
+  /** How a destroyed or unknown instance reads: HTTP 404, or 200 with `{"instances": null}`. @default "null" */
+  readonly goneShape?: "404" | "null";
+}
+
+interface CountedFault extends CallMatch { remaining: number }
+
+export class FakeVast {
+  readonly calls: FakeCall[] = [];
+  /** Every instance id ever created (destroyed or not). */
+  readonly created: number[] = [];
+  private readonly live = new Map<number, FakeInstance>();
+  private readonly rented = new Set<number>();
+  private nextId = 7_000_001;
+  private nextPort = 41_000;
+  private readonly rateLimits: CountedFault[] = [];
+  private readonly serverErrors: (CountedFault & { echoAuth: boolean })[] = [];
+  private readonly slow: (CountedFault & { ms: number; when: "before" | "after" })[] = [];
+  private readonly gone = new Set<number>();
+  private readonly contractErrors = new Set<number>();
+  private readonly stuck = new Set<number>();
+  private readonly failingDestroys = new Set<number>();
+  private readonly forced = new Map<number, string>();
+  private server: Server | undefined;
+  url = "";
+
+  constructor(private readonly options: FakeVastOptions) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v0`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server ? this.server.close(() => resolve()) : resolve());
+  }
+
+  /** Live (not destroyed) instances. */
+  instances(): FakeInstance[] {
+    return [...this.live.values()];
+  }
+
+  // ---- faults ----
+  /** The next `count` matching calls answer 429 "API requests too frequent" with no Retry-After. */
+  rateLimitNext(count: number, match: CallMatch = {}): void { this.rateLimits.push({ ...match, remaining: count }); }
+  /** The next `count` matching calls answer 5xx; `echoAuth` puts the Authorization header in the body. */
+  serverErrorNext(count: number, match: CallMatch = {}, echoAuth = false): void { this.serverErrors.push({ ...match, remaining: count, echoAuth }); }
+  /**
+   * The next `count` matching calls answer only after `ms`: "before" handling them (the request is
+   * late) or "after" (the work is done, the answer is late: a client that gave up does not know).
+   */
+  slowNext(count: number, ms: number, match: CallMatch = {}, when: "before" | "after" = "before"): void { this.slow.push({ ...match, remaining: count, ms, when }); }
+  /** Renting this offer answers 404 no_such_ask (someone else took it between search and rent). */
+  offerGone(offerId: number): void { this.gone.add(offerId); }
+  /** Renting this offer creates an instance but answers `success: false` with its `new_contract`. */
+  createErrorWithContract(offerId: number): void { this.contractErrors.add(offerId); }
+  /** Instances rented from this offer stay in `loading` forever. */
+  stuckLoading(offerId: number): void { this.stuck.add(offerId); }
+  /** DELETE of instances rented from this offer answers 500 (the instance stays). */
+  failDestroy(offerId: number): void { this.failingDestroys.add(offerId); }
+  /** Lets DELETE succeed again for this offer's instances. */
+  healDestroy(offerId: number): void { this.failingDestroys.delete(offerId); }
+  /** The host's container changed state on its own, e.g. `exited` (the engine crashed). */
+  forceStatus(id: number, status: string): void { this.forced.set(id, status); }
+  /** Someone destroyed the instance outside Pulumi (the console, the idle self-terminator). */
+  destroyExternally(id: number): void { this.live.delete(id); }
+
+  /** The calls matching method and path prefix. */
+  callsTo(match: CallMatch): FakeCall[] { return this.calls.filter((c) => matches(c.method, c.path, match)); }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    let body: unknown = null;
+    try { body = raw ? JSON.parse(raw) : null; } catch { body = raw; }
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname.replace(/^\/api\/v0/, "");
+    const authorization = req.headers.authorization;
+    const slow = take(this.slow, method, path);
+    const answer = (status: number, payload: unknown, text = false): void => {
+      this.calls.push({ method, path, status, body, authorization });
+      const send = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, { "Content-Type": text ? "text/plain" : "application/json" });
+        res.end(text ? String(payload) : JSON.stringify(payload));
+      };
+      if (slow?.when === "after") setTimeout(send, slow.ms);
+      else send();
+    };
+    if (slow?.when === "before") await new Promise((r) => setTimeout(r, slow.ms));
+    if (authorization !== `Bearer ${this.options.apiKey}`) {
+      return answer(401, { success: false, error: "auth_error", msg: "Invalid user key" });
+    }
+    if (take(this.rateLimits, method, path)) return answer(429, "API requests too frequent", true);
+    const serverError = take(this.serverErrors, method, path);
+    if (serverError) {
+      return answer(502, { success: false, error: "server_error", msg: serverError.echoAuth ? `upstream failed for ${authorization}` : "upstream failed" });
+    }
+
+    let m: RegExpMatchArray | null;
+    if (method === "POST" && path === "/bundles/") return answer(200, { offers: this.search(body) });
+    if (method === "PUT" && (m = path.match(/^\/asks\/(\d+)\/$/))) return this.rent(Number(m[1]), body, answer);
+    if (method === "GET" && path === "/instances/") return answer(200, { instances: this.instances().map((i) => this.view(i)) });
+    if ((m = path.match(/^\/instances\/(\d+)\/$/))) {
+      const instance = this.live.get(Number(m[1]));
+      if (method === "GET") {
+        if (!instance) return this.options.goneShape === "404" ? answer(404, { success: false, error: "no_such_instance", msg: "Instance not found" }) : answer(200, { instances: null });
+        return answer(200, { instances: this.view(instance) });
+      }
+      if (method === "PUT") {
+        if (!instance) return answer(404, { success: false, error: "no_such_instance", msg: "Instance not found" });
+        const label = (body as { label?: unknown } | null)?.label;
+        if (typeof label === "string") instance.label = label;
+        return answer(200, { success: true });
+      }
+      if (method === "DELETE") {
+        if (!instance) return answer(404, { success: false, error: "no_such_instance", msg: "Instance not found" });
+        if (this.failingDestroys.has(instance.offerId)) return answer(500, { success: false, error: "server_error", msg: "destroy failed" });
+        this.live.delete(instance.id);
+        return answer(200, { success: true, msg: "Instance destroyed successfully" });
+      }
+    }
+    return answer(404, { success: false, error: "not_found", msg: `no route ${method} ${path}` });
+  }
+
+  private rent(offerId: number, body: unknown, answer: (status: number, payload: unknown) => void): void {
+    const offer = this.options.offers.find((o) => o.id === offerId);
+    if (!offer || this.gone.has(offerId) || this.rented.has(offerId)) {
+      return answer(404, { success: false, error: "no_such_ask", msg: `Instance type by id ${offerId} is not available.` });
+    }
+    const create = (body ?? {}) as Record<string, unknown>;
+    if (typeof create.image !== "string" || create.image === "") return answer(400, { success: false, error: "invalid_args", msg: "image is required" });
+    this.rented.add(offerId);
+    const id = this.nextId++;
+    const ports: FakeInstance["ports"] = { "22/tcp": [{ HostIp: "0.0.0.0", HostPort: String(this.nextPort++) }] };
+    for (const key of Object.keys((create.env ?? {}) as object)) {
+      const port = key.match(/^-p (\d+):(\d+)(\/udp)?$/);
+      if (port) ports[`${port[2]}/${port[3] ? "udp" : "tcp"}`] = [{ HostIp: "0.0.0.0", HostPort: String(this.nextPort++) }];
+    }
+    this.live.set(id, { id, offerId, machineId: offer.machine_id, label: String(create.label ?? ""), image: create.image, body: create, polls: 0, ports, offer });
+    this.created.push(id);
+    if (this.contractErrors.has(offerId)) {
+      return answer(200, { success: false, error: "start_failed", msg: "Instance created but failed to start", new_contract: id });
+    }
+    answer(200, { success: true, new_contract: id });
+  }
+
+  /** The instance as GET shows it; every GET advances its status. */
+  private view(instance: FakeInstance): Record<string, unknown> {
+    instance.polls++;
+    const runningAt = this.options.pollsToRunning ?? 2;
+    const status = this.forced.get(instance.id) ?? (instance.polls <= 1 && runningAt > 0 ? null
+      : this.stuck.has(instance.offerId) || instance.polls < runningAt ? "loading" : "running");
+    return {
+      id: instance.id,
+      machine_id: instance.machineId,
+      label: instance.label,
+      image_uuid: instance.image,
+      actual_status: status,
+      intended_status: "running",
+      cur_state: "running",
+      status_msg: status === "running" ? "success, running" : "pulling image",
+      dph_total: instance.offer.dph_total,
+      inet_down: instance.offer.inet_down ?? null,
+      inet_up: instance.offer.inet_up ?? null,
+      gpu_name: instance.offer.gpu_name ?? null,
+      num_gpus: instance.offer.num_gpus ?? 1,
+      public_ipaddr: "127.0.0.1",
+      ssh_idx: "1",
+      ssh_host: "ssh1.vast.example",
+      ssh_port: 20_000 + (instance.id % 10_000),
+      ports: status === "running" ? instance.ports : {},
+      start_date: 1_700_000_000,
+    };
+  }
+
+  /** Filters the fixed offer list by the body's operators, then `order` and `limit`. */
+  private search(body: unknown): FakeOffer[] {
+    const query = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+    let offers = this.options.offers.filter((o) => !this.rented.has(o.id) && Object.entries(query).every(([field, ops]) => {
+      if (["order", "type", "limit", "allocated_storage", "disable_bundling", "select_cols"].includes(field)) return true;
+      if (typeof ops !== "object" || ops === null || !(field in o)) return true;
+      return Object.entries(ops).every(([op, want]) => compare(o[field], op, want));
+    }));
+    const order = Array.isArray(query.order) ? query.order as [string, string][] : [];
+    for (const [field, direction] of [...order].reverse()) {
+      offers = [...offers].sort((a, b) => (Number(a[field]) - Number(b[field])) * (direction === "desc" ? -1 : 1));
+    }
+    return typeof query.limit === "number" ? offers.slice(0, query.limit) : offers;
+  }
+}
+
+function compare(have: unknown, op: string, want: unknown): boolean {
+  switch (op) {
+    case "eq": return have === want;
+    case "neq": return have !== want;
+    case "gt": return Number(have) > Number(want);
+    case "gte": return Number(have) >= Number(want);
+    case "lt": return Number(have) < Number(want);
+    case "lte": return Number(have) <= Number(want);
+    case "in": return Array.isArray(want) && want.includes(have);
+    case "notin": return Array.isArray(want) && !want.includes(have);
+    default: return true;
+  }
+}
+
+function matches(method: string, path: string, match: CallMatch): boolean {
+  return (match.method === undefined || match.method === method) && (match.pathPrefix === undefined || path.startsWith(match.pathPrefix));
+}
+
+function take<T extends CountedFault>(faults: T[], method: string, path: string): T | undefined {
+  const fault = faults.find((f) => f.remaining > 0 && matches(method, path, f));
+  if (fault) fault.remaining--;
+  return fault;
+}
+
+/** Starts a fake on a random loopback port. */
+export async function startFakeVast(options: FakeVastOptions): Promise<FakeVast> {
+  return new FakeVast(options).start();
+}
+
+/**
+ * Offers in the documented shape: four that a pool of RTX 5090s at ≤ $0.80/h and ≥ 1000 Mb/s
+ * accepts (different speeds and prices, so rankings differ), one too expensive, one too slow.
+ */
+export function sampleOffers(): FakeOffer[] {
+  const base = {
+    host_id: 90, gpu_name: "RTX 5090", num_gpus: 1, gpu_ram: 32_607, gpu_mem_bw: 1_792, compute_cap: 1_200, cuda_max_good: 13.0,
+    driver_version: "580.65.06", cpu_arch: "amd64", cpu_cores_effective: 16, cpu_ram: 128_000, disk_space: 500, disk_bw: 3_000, pcie_bw: 50,
+    inet_up: 900, reliability: 0.995, reliability2: 0.995, verified: true, verification: "verified", direct_port_count: 40, geolocation: "Ohio, US",
+    rentable: true, rented: false, static_ip: true, dlperf: 120, external: false,
+  };
+  return [
+    { ...base, id: 1001, machine_id: 501, dph_total: 0.62, inet_down: 8_000 },
+    { ...base, id: 1002, machine_id: 502, dph_total: 0.55, inet_down: 4_000 },
+    { ...base, id: 1003, machine_id: 503, dph_total: 0.48, inet_down: 2_000 },
+    { ...base, id: 1004, machine_id: 504, dph_total: 0.41, inet_down: 1_200 },
+    { ...base, id: 1005, machine_id: 505, dph_total: 1.90, inet_down: 9_000 },
+    { ...base, id: 1006, machine_id: 506, dph_total: 0.30, inet_down: 400 },
+  ];
+}
