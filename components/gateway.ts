@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewayPlan } from "../core/plan/types";
-import { containerArgs } from "./docker/container-args";
+import { CONTAINER_IGNORE_CHANGES, containerArgs } from "./docker/container-args";
 import type { GpuHost } from "./docker/gpu-host";
 import type { SecretValues } from "./secrets";
 
@@ -36,7 +36,7 @@ export class Gateway extends pulumi.ComponentResource {
       image: host.imageId(plan.container.image),
       secrets: args.secrets,
       volumeName: (v) => host.volumeName(v),
-    }), { ...host.resourceOptions(this), deleteBeforeReplace: true });
+    }), { ...host.resourceOptions(this), deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES });
     this.url = plan.url;
     this.registerOutputs({ containerName: this.container.name, url: this.url });
   }

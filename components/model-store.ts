@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerSpec, StorePlan } from "../core/plan/types";
-import { containerArgs, oneShotContainerArgs } from "./docker/container-args";
+import { CONTAINER_IGNORE_CHANGES, containerArgs, oneShotContainerArgs } from "./docker/container-args";
 import type { GpuHost } from "./docker/gpu-host";
 import type { SecretValues, StoreKey } from "./secrets";
 
@@ -51,14 +51,14 @@ export class ModelStore extends pulumi.ComponentResource {
     this.container = new docker.Container(`${name}-minio`, containerArgs(plan.container, {
       ...wiring,
       image: host.imageId(plan.container.image),
-    }), { ...host.resourceOptions(this), deleteBeforeReplace: true });
+    }), { ...host.resourceOptions(this), deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES });
 
     const key = args.readOnlyKey ?? null;
     this.setup = new docker.Container(`${name}-setup`, oneShotContainerArgs(setupContainer(plan, args.mcImage, key !== null), {
       ...wiring,
       image: host.imageId(args.mcImage),
       ...(key ? { extraSecretEnv: { RO_ACCESS: key.accessKey, RO_SECRET: key.secretKey } } : {}),
-    }), { ...host.resourceOptions(this), dependsOn: [this.container], deleteBeforeReplace: true });
+    }), { ...host.resourceOptions(this), dependsOn: [this.container], deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES });
     this.endpoint = plan.endpoint;
     this.registerOutputs({ containerName: this.container.name, endpoint: this.endpoint });
   }

@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PrometheusReload } from "./prometheus-reload";
 import type { ContainerSpec, FileMount, MonitoringPlan } from "../core/plan/types";
-import { containerArgs, oneShotContainerArgs } from "./docker/container-args";
+import { CONTAINER_IGNORE_CHANGES, containerArgs, oneShotContainerArgs } from "./docker/container-args";
 import type { GpuHost } from "./docker/gpu-host";
 import type { SecretValues } from "./secrets";
 
@@ -85,7 +85,7 @@ export class Monitoring extends pulumi.ComponentResource {
     };
     this.configWriter = new docker.Container(`${name}-config-writer`, oneShotContainerArgs(writer, wiring(spec.image)), {
       ...host.resourceOptions(this),
-      deleteBeforeReplace: true,
+      deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES,
     });
 
     const server: ContainerSpec = {
@@ -96,7 +96,7 @@ export class Monitoring extends pulumi.ComponentResource {
     this.container = new docker.Container(`${name}-prometheus`, containerArgs(server, wiring(spec.image)), {
       ...host.resourceOptions(this),
       dependsOn: [this.configWriter],
-      deleteBeforeReplace: true,
+      deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES,
     });
 
     this.url = plan.url;

@@ -55,16 +55,39 @@ export function oneShotContainerArgs(spec: ContainerSpec, wiring: ContainerWirin
   return { ...containerArgs({ ...spec, health: null, restart: "no" }, wiring), attach: true, mustRun: false };
 }
 
-/** Docker's health check with durations as "10s" strings. */
+/**
+ * Docker's health check with durations in Go's `time.Duration` form ("10s", "1m0s", "5m0s"): the
+ * provider reads them back in that form, so "300s" would be a diff, and a replacement, on every
+ * `pulumi up`.
+ */
 export function healthcheck(h: HealthCheck): docker.types.input.ContainerHealthcheck {
   return {
     tests: [...h.test],
-    interval: `${h.intervalSeconds}s`,
-    timeout: `${h.timeoutSeconds}s`,
+    interval: goDuration(h.intervalSeconds),
+    timeout: goDuration(h.timeoutSeconds),
     retries: h.retries,
-    startPeriod: `${h.startPeriodSeconds}s`,
+    startPeriod: goDuration(h.startPeriodSeconds),
   };
 }
+
+/** Whole seconds as Go's `time.Duration.String()` writes them: 10 → "10s", 60 → "1m0s", 3660 → "1h1m0s". */
+export function goDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  if (h > 0) return `${h}h${m}m${rest}s`;
+  if (m > 0) return `${m}m${rest}s`;
+  return `${rest}s`;
+}
+
+/**
+ * Resource options every container takes: Docker reports a container's platform as the OS alone
+ * ("linux"), so the planned "linux/amd64" would be a diff, and a replacement, on every `pulumi up`.
+ * Ignoring it loses nothing: the image id the container runs already changes with the platform the
+ * image is pulled for.
+ */
+export const CONTAINER_IGNORE_CHANGES: string[] = ["platform"];
 
 /**
  * How long `pulumi up` waits for the container to turn healthy: the start period (the plan carries the

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnginePlan } from "../../core/plan/types";
 import type { SecretValues, StoreKey } from "../secrets";
-import { type ContainerWiring, containerArgs, oneShotContainerArgs } from "./container-args";
+import { CONTAINER_IGNORE_CHANGES, type ContainerWiring, containerArgs, oneShotContainerArgs } from "./container-args";
 import type { GpuHost } from "./gpu-host";
 
 export interface EngineArgs {
@@ -56,13 +56,13 @@ export class Engine extends pulumi.ComponentResource {
       this.modelSync = new docker.Container(`${name}-sync`, oneShotContainerArgs(sync, {
         ...wiring(sync.image),
         extraSecretEnv: { STORE_ACCESS_KEY: key.accessKey, STORE_SECRET_KEY: key.secretKey },
-      }), { ...host.resourceOptions(this), dependsOn: after, deleteBeforeReplace: true });
+      }), { ...host.resourceOptions(this), dependsOn: after, deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES });
     }
 
     this.container = new docker.Container(`${name}-container`, containerArgs(plan.container, wiring(plan.container.image)), {
       ...host.resourceOptions(this),
       dependsOn: this.modelSync ? [...after, this.modelSync] : after,
-      deleteBeforeReplace: true,
+      deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES,
     });
     this.url = `http://${plan.address}:${plan.port}/v1`;
     this.registerOutputs({ containerName: this.container.name, url: this.url });

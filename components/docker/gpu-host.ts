@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { MachinePlan } from "../../core/plan/types";
 import type { SecretValues } from "../secrets";
-import { containerArgs, isHostPath } from "./container-args";
+import { CONTAINER_IGNORE_CHANGES, containerArgs, isHostPath } from "./container-args";
 
 export interface GpuHostArgs {
   /** The machine as planned: its Docker endpoint, platform and exporters. */
@@ -52,16 +52,18 @@ export class GpuHost extends pulumi.ComponentResource {
         keepLocally: true,
       }, onHost));
     }
+    // Named volumes belong to the stack: `pulumi destroy` removes them with everything else (the
+    // store's data included; back it up, or keep models under a host path with machine.modelCacheDir).
     for (const volume of [...new Set(args.volumes)].filter((v) => !isHostPath(v)).sort()) {
       this.named.set(volume, new docker.Volume(`${name}-volume-${resourceSuffix(volume)}`, {
         name: volume,
         labels: [{ label: "fabric.machine", value: args.machine.name }],
-      }, { ...onHost, retainOnDelete: true }));
+      }, onHost));
     }
     this.exporters = args.machine.exporters.map((spec) => new docker.Container(
       `${name}-${spec.name}`,
       containerArgs(spec, { image: this.imageId(spec.image), secrets: args.secrets ?? {}, volumeName: (v) => this.volumeName(v) }),
-      { ...onHost, deleteBeforeReplace: true },
+      { ...onHost, deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORE_CHANGES },
     ));
     this.registerOutputs({ exporters: this.exporters.map((c) => c.name) });
   }

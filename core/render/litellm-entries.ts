@@ -7,7 +7,8 @@ export interface LiteLLMModelEntry {
   model_info: {
     id: string;
     mode: "chat" | "embedding";
-    max_input_tokens: number;
+    /** Set for cloud providers only: an engine's window follows its recipe, and the gateway must not restart when a recipe changes. */
+    max_input_tokens?: number;
     health_check_timeout?: number;
     disable_background_health_check?: true;
   };
@@ -55,7 +56,6 @@ export function groupEntries(group: LiteLLMGroup): LiteLLMModelEntry[] {
       // `<model name>@<backend>`: unique, readable in LiteLLM's metrics, and free of '/' (ids appear in URL paths).
       id: `${group.servedName}@${b.deployment}`,
       mode: group.mode,
-      max_input_tokens: group.contextWindow,
       health_check_timeout: 30,
       ...(b.loadsOnDemand ? { disable_background_health_check: true as const } : {}),
     },

@@ -82,6 +82,7 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
   };
   for (const g of [...input.groups].sort(byName((g) => g.servedName))) add(g.servedName, { window: g.contextWindow, entries: groupEntries(g) });
   for (const p of [...input.providers].sort(byName((p) => p.name))) add(p.name, { window: p.contextWindow, entries: [providerEntry(p)] });
+  const providers = new Set(input.providers.map((p) => p.name));
 
   const modelList = [...targets.values()].flatMap((t) => t.entries);
   const fallbacks: Record<string, string[]>[] = [];
@@ -97,7 +98,12 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
     if (!primary) throw new Error(`route '${route.name}' has no targets`);
     modelList.push(...routeEntries(route, targets.get(primary.name) as Target));
     if (rest.length > 0) fallbacks.push({ [route.name]: rest.map((t) => t.name) });
-    const larger = rest.filter((t) => t.window > primary.window).map((t) => t.name);
+    // Only cloud providers, whose windows the fleet declares, decide context-window fallbacks: an
+    // engine's window follows its recipe, and a recipe change must not restart the gateway. After an
+    // engine primary every later provider is a candidate (LiteLLM moves on if one is too small too).
+    const larger = rest
+      .filter((t) => providers.has(t.name) && (!providers.has(primary.name) || t.window > primary.window))
+      .map((t) => t.name);
     if (larger.length > 0) contextWindowFallbacks.push({ [route.name]: larger });
   }
 
@@ -113,8 +119,10 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
       timeout: input.timeoutSeconds,
       allowed_fails: input.allowedFails,
       cooldown_time: input.cooldownSeconds,
-      // Checks max_input_tokens before sending, so an oversize prompt goes to a larger-window
-      // fallback instead of depending on how each engine words its 400.
+      // Checks max_input_tokens (declared for cloud providers) before sending. Engine entries carry
+      // no window: it follows the recipe, and a recipe change must not restart the gateway; an
+      // engine answers an oversize prompt with a context-length 400, which LiteLLM maps to the
+      // context_window_fallbacks below.
       enable_pre_call_checks: true,
       fallbacks,
       context_window_fallbacks: contextWindowFallbacks,

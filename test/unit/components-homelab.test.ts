@@ -1,6 +1,7 @@
 // The homelab stack under Pulumi mocks: the program (index.ts) runs on stacks/homelab.fleet.yaml with
 // fake secrets, and the tests assert on the resource inputs the mock monitor recorded.
 import assert from "node:assert/strict";
+import { goDuration } from "../../components/docker/container-args";
 import { before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { InferenceFabric } from "../../components/fabric";
@@ -88,7 +89,7 @@ describe("engines", () => {
       const h = spec.health;
       assert.ok(h, `${e.deployment} has a health check`);
       assert.deepEqual(c.healthcheck, {
-        tests: [...h.test], interval: `${h.intervalSeconds}s`, timeout: `${h.timeoutSeconds}s`, retries: h.retries, startPeriod: `${h.startPeriodSeconds}s`,
+        tests: [...h.test], interval: goDuration(h.intervalSeconds), timeout: goDuration(h.timeoutSeconds), retries: h.retries, startPeriod: goDuration(h.startPeriodSeconds),
       });
       assert.equal(c.wait, true);
       assert.ok((c.waitTimeout as number) >= 900, `${e.deployment} waits at least the rollout's health timeout`);

@@ -61,15 +61,23 @@ describe("renderLiteLLMConfig", () => {
     ]);
   });
 
-  it("context-window fallbacks list only later targets with a larger window", () => {
+  it("context-window fallbacks list the later cloud providers, never engines (whose windows follow recipes)", () => {
     const { config } = renderLiteLLMConfig(homelab());
     assert.deepEqual(config.router_settings.context_window_fallbacks, [
       { chat: ["cloud-deepseek"] },
-      { reason: ["cloud-claude"] },
+      { reason: ["cloud-deepseek", "cloud-claude"] },
     ]);
     const input = homelab();
     const same = renderLiteLLMConfig({ ...input, routes: [{ name: "reason", targets: ["reasoner", "swap-r1"] }] });
     assert.deepEqual(same.config.router_settings.context_window_fallbacks, []);
+    const fromCloud = renderLiteLLMConfig({ ...input, routes: [{ name: "reason", targets: ["cloud-deepseek", "reasoner", "cloud-claude"] }] });
+    assert.deepEqual(fromCloud.config.router_settings.context_window_fallbacks, [{ reason: ["cloud-claude"] }]);
+  });
+
+  it("engine context windows do not reach the config: a recipe's maxModelLen change leaves it byte-identical", () => {
+    const input = homelab();
+    const wider = { ...input, groups: input.groups.map((g) => ({ ...g, contextWindow: g.contextWindow * 2 })) };
+    assert.equal(renderLiteLLMConfig(wider).yaml, renderLiteLLMConfig(input).yaml);
   });
 
   it("clients call the route name: its entries copy the primary's backends", () => {
@@ -105,7 +113,7 @@ describe("renderLiteLLMConfig", () => {
     }
     const [embed] = config.model_list.filter((e) => e.model_name === "embeddings");
     assert.equal(embed?.model_info.mode, "embedding");
-    assert.equal(embed?.model_info.max_input_tokens, 8192);
+    assert.equal(embed?.model_info.max_input_tokens, undefined, "engine windows follow recipes; the gateway does not carry them");
   });
 
   it("leaves swap slots and paid providers out of background health checks", () => {
