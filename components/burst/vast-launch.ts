@@ -6,7 +6,7 @@
 // incompatible receiver"). Core functions that reach module-level Maps (findHardware, the vLLM
 // renderer) therefore run in the component: it passes `boot`, the boot-script input per hardware
 // option, and `request`. Only closure-safe core runs here: burstHostMaxHours, renderBurstBootScript.
-import { BOOT_TIMEOUT_FACTOR, MIN_BOOT_TIMEOUT_MINUTES } from "../../core/burst/boot-input";
+import { bootTimeoutMinutes } from "../../core/burst/boot-timeout";
 import { burstHostMaxHours } from "../../core/burst/budget";
 import type { BurstRequest } from "../../core/burst/request";
 import type { RankedOffer } from "../../core/burst/selection";
@@ -63,19 +63,6 @@ export interface Launch {
   readonly meshHostName: string;
   /** The engine port on the tailnet. */
   readonly enginePort: number;
-}
-
-// Bound at load, so the serialized closure captures these numbers and not the boot-input module,
-// whose other exports reach the catalogs (Maps) and zod.
-const TIMEOUT_FACTOR = BOOT_TIMEOUT_FACTOR;
-const MIN_TIMEOUT_MINUTES = MIN_BOOT_TIMEOUT_MINUTES;
-
-/**
- * Boot timeout for an offer's time-to-useful estimate: the rule of core `burstBootScriptInput`
- * (× BOOT_TIMEOUT_FACTOR, at least MIN_BOOT_TIMEOUT_MINUTES), which cannot run here (see above).
- */
-function bootTimeoutMinutes(expectedSeconds: number): number {
-  return Math.max(MIN_TIMEOUT_MINUTES, Math.ceil((expectedSeconds * TIMEOUT_FACTOR) / 60));
 }
 
 function renderFor(inputs: VastInstanceInputs, base: BurstBootScriptInput, maxHours: number, timeout: number): string {

@@ -6,6 +6,7 @@ import { renderEngine } from "../render/engines";
 import { roleTag } from "../render/tailscale-policy";
 import { burstHostMaxHours } from "./budget";
 import { activityProbe, imageEntrypoint } from "./engine-facts";
+import { bootTimeoutMinutes } from "./boot-timeout";
 
 /**
  * Static Tailscale build a burst host installs when its image has none: the newest `tailscale.com`
@@ -15,11 +16,6 @@ import { activityProbe, imageEntrypoint } from "./engine-facts";
  */
 export const BURST_TAILSCALE_VERSION = "1.104.5";
 
-/** A boot that takes longer than this many times the expected time-to-useful has failed. */
-export const BOOT_TIMEOUT_FACTOR = 3;
-
-/** Floor on the boot timeout, minutes: estimates are rough, a first pull can be slow. */
-export const MIN_BOOT_TIMEOUT_MINUTES = 30;
 
 /** The rented offer a script is rendered for (from a RankedOffer). */
 export interface RentedHost {
@@ -69,7 +65,7 @@ export function burstBootScriptInput(fleet: Fleet, poolName: string, host: Rente
     activity: activityProbe(recipe.engine, render.metricsPath),
     idleMinutes: burst.idleMinutes,
     maxHours: burstHostMaxHours(fleet, pool.name, host.pricePerHour),
-    bootTimeoutMinutes: Math.max(MIN_BOOT_TIMEOUT_MINUTES, Math.ceil((expected * BOOT_TIMEOUT_FACTOR) / 60)),
+    bootTimeoutMinutes: bootTimeoutMinutes(expected),
     cpuArch: hardware.cpuArch,
     tailscaleVersion: BURST_TAILSCALE_VERSION,
     directories: [MODEL_CACHE_PATH, HF_HOME_PATH],
