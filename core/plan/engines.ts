@@ -1,7 +1,7 @@
 import { defaultEngineImage, engineProfile } from "../catalog/engines";
 import { MODEL_CACHE_PATH, renderEngine, renderLlamaSwap } from "../render/engines";
 import type { EngineRender } from "../render/engines/types";
-import { recipeHash } from "../render/recipe-hash";
+import { recipeHash, swapSlotHash } from "../render/recipe-hash";
 import { serviceImage } from "../catalog/services";
 import type { Fleet } from "../fleet/schema";
 import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./containers";
@@ -37,7 +37,7 @@ export function planEngine(fleet: Fleet, d: ResolvedInstance): EnginePlan {
   const image = single
     ? single.recipe.image ?? defaultEngineImage(kind, hardware, single.recipe.engineVersion)
     : d.spec.swap?.image ?? defaultEngineImage("llama-swap", hardware);
-  const hash = single ? recipeHash(single.recipe) : recipeHash(Object.fromEntries(d.recipes.map((r) => [r.name, r.recipe])) as never);
+  const hash = single ? recipeHash(single.recipe) : swapSlotHash(Object.fromEntries(d.recipes.map((r) => [r.name, r.recipe])));
   const recipeName = single ? single.name : d.recipes.map((r) => r.name).join("+");
   const base = baseContainer(`${d.name}-${hash.slice(0, 8)}`, image, machine);
   const container = {

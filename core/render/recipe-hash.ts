@@ -27,5 +27,14 @@ function sortKeys(value: unknown): unknown {
  * containers carry it as the `fabric.recipe-hash` label; a new hash means a new container.
  */
 export function recipeHash(recipe: Recipe): string {
-  return createHash("sha256").update(canonicalJson(recipe)).digest("hex").slice(0, 12);
+  return shortHash(recipe);
+}
+
+/** A swap slot's identity: the same hash over its member recipes by name, so any member change replaces the slot. */
+export function swapSlotHash(members: Readonly<Record<string, Recipe>>): string {
+  return shortHash(members);
+}
+
+function shortHash(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12);
 }

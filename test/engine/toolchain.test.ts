@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
@@ -14,6 +13,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { LanguageRuntimeClient } from "@pulumi/pulumi/proto/language_grpc_pb";
 import type { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { providerPluginPath } from "../support/pulumi-cli";
 
 const root = resolve(__dirname, "../..");
 const setupHint = "source scripts/setup-pulumi.sh before running the engine tests (it builds or finds the Pulumi CLI)";
@@ -127,7 +127,7 @@ describe("Pulumi toolchain", () => {
   for (const provider of ["command", "docker", "tailscale"]) {
     test(`provider plugin pulumi-resource-${provider} is found and reports the version @pulumi/${provider} requests`, async (t) => {
       const wanted = requestedVersion(provider);
-      const binary = which(`pulumi-resource-${provider}`) ?? cachedPlugin(provider, wanted);
+      const binary = providerPluginPath(provider, wanted);
       if (!binary) {
         // Blocked here, not hidden: the Go module proxy refuses the provider modules (403), so the
         // setup cannot build them (tools/README.md). On a machine with the official CLI, npm's
@@ -144,9 +144,3 @@ describe("Pulumi toolchain", () => {
   }
 });
 
-/** A plugin installed by `pulumi plugin install` (or npm's install scripts) in $PULUMI_HOME/plugins. */
-function cachedPlugin(provider: string, version: string): string | undefined {
-  const home = process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
-  const path = join(home, "plugins", `resource-${provider}-v${version}`, `pulumi-resource-${provider}`);
-  return existsSync(path) ? path : undefined;
-}

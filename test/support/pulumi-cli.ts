@@ -37,9 +37,17 @@ export function writeScratch(project: ScratchProject, path: string, content: str
   writeFileSync(join(project.dir, path), content);
 }
 
+/** Where the engine would find a provider plugin: on PATH, or in the plugin cache ($PULUMI_HOME/plugins). */
+export function providerPluginPath(provider: string, version: string): string | undefined {
+  const binary = `pulumi-resource-${provider}`;
+  const onPath = (process.env.PATH ?? "").split(delimiter).map((d) => join(d, binary)).find((p) => existsSync(p));
+  if (onPath) return onPath;
+  const home = process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
+  const cached = join(home, "plugins", `resource-${provider}-v${version}`, binary);
+  return existsSync(cached) ? cached : undefined;
+}
+
 /** Whether a provider plugin is available to the engine (PATH or plugin cache). */
 export function hasProviderPlugin(provider: string, version: string): boolean {
-  const onPath = (process.env.PATH ?? "").split(delimiter).some((d) => existsSync(join(d, `pulumi-resource-${provider}`)));
-  const home = process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
-  return onPath || existsSync(join(home, "plugins", `resource-${provider}-v${version}`, `pulumi-resource-${provider}`));
+  return providerPluginPath(provider, version) !== undefined;
 }
