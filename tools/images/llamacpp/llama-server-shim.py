@@ -26,6 +26,7 @@ Hub downloads (-hf, --hf-repo, -mu) are refused: tests load local files only.
 from __future__ import annotations
 
 import argparse
+import contextvars
 import json
 import os
 import sys
@@ -139,6 +140,10 @@ class Metrics:
 
 METRICS = Metrics()
 _phase = threading.local()
+# The generations one HTTP request started. llama-cpp-python stops reading a generation at
+# max_tokens without closing it, so it would stay "processing" until the garbage collector ran;
+# the request closes its own when it ends (the list is shared with the threadpool's copied context).
+REQUEST_GENERATIONS: contextvars.ContextVar[list] = contextvars.ContextVar("request_generations")
 
 
 def instrument_llama() -> None:
@@ -150,8 +155,14 @@ def instrument_llama() -> None:
     orig_eval = llama_cpp.Llama.eval
     orig_decode = _internals.LlamaContext.decode
 
-    def generate(self, tokens, *args, **kwargs):  # a generator, like the original
-        inner = orig_generate(self, tokens, *args, **kwargs)
+    def generate(self, tokens, *args, **kwargs):  # returns a generator, like the original
+        counted = counted_generation(orig_generate(self, tokens, *args, **kwargs))
+        started = REQUEST_GENERATIONS.get(None)
+        if started is not None:
+            started.append(counted)
+        return counted
+
+    def counted_generation(inner):
         _phase.value = "prompt"
         with METRICS.lock:
             METRICS.processing += 1
@@ -250,9 +261,13 @@ class Shim:
         if method == "POST" and path in INFERENCE_PATHS:
             with METRICS.lock:
                 METRICS.in_flight += 1
+            started = REQUEST_GENERATIONS.set([])
             try:
                 await app(scope, receive, send)
             finally:
+                for generation in REQUEST_GENERATIONS.get():
+                    generation.close()  # no-op for one that ran to its end
+                REQUEST_GENERATIONS.reset(started)
                 with METRICS.lock:
                     METRICS.in_flight -= 1
             return
