@@ -8,6 +8,7 @@ import { ModelStore } from "./model-store";
 import { Monitoring } from "./monitoring";
 import { type SecretValues, requiredSecretKeys, storeReadKey } from "./secrets";
 import { machineNeeds } from "./machine-needs";
+import { WaveSettle } from "./wave-settle";
 
 export interface InferenceFabricArgs {
   /** The plan to deploy; it must have no error-severity violations. */
@@ -35,7 +36,9 @@ export interface InferenceFabricArgs {
  *
  * Waves: every engine of wave k depends on every engine of wave k−1, so `pulumi up` replaces the
  * backends of one route one wave at a time, each health-gated, and a route never loses all its
- * backends at once. Engines that sync their model from the store also wait for the store setup.
+ * backends at once. Between waves a {@link WaveSettle} waits out the gateway's cooldown, so the
+ * gateway routes to the new engines before the next wave stops the others. Engines that sync their
+ * model from the store also wait for the store setup.
  */
 export class InferenceFabric extends pulumi.ComponentResource {
   /** One host per machine, by machine name. */
@@ -78,9 +81,10 @@ export class InferenceFabric extends pulumi.ComponentResource {
       : undefined;
 
     const engines = new Map<string, Engine>();
-    let previousWave: Engine[] = [];
-    for (const wave of engineWaves(plan)) {
-      previousWave = wave.map((e) => {
+    const waves = engineWaves(plan);
+    let previousWave: pulumi.Resource[] = [];
+    waves.forEach((wave, index) => {
+      const built = wave.map((e) => {
         const storeSetup = e.modelSync && this.store ? [this.store.setup] : [];
         const engine = new Engine(`${name}-engine-${e.deployment}`, {
           plan: e,
@@ -92,7 +96,14 @@ export class InferenceFabric extends pulumi.ComponentResource {
         engines.set(e.deployment, engine);
         return engine;
       });
-    }
+      const last = index === waves.length - 1;
+      previousWave = last || plan.waveSettleSeconds === 0
+        ? built
+        : [new WaveSettle(`${name}-wave-${index + 1}-settled`, {
+          containerIds: built.map((e) => e.container.id),
+          seconds: plan.waveSettleSeconds,
+        }, { parent: this, dependsOn: built.map((e) => e.container) })];
+    });
     this.engines = engines;
 
     this.gateway = plan.gateway

@@ -22,7 +22,8 @@ export interface ContainerWiring {
  * The one mapping from the plan's container shape to the Docker provider's: argv, env (secret env as
  * secret Outputs, never plain strings), ports, GPUs, IPC and shm, health check, restart policy,
  * labels, volumes (absolute paths bind-mounted) and uploaded files. A container with a health check
- * is waited for until healthy, so `pulumi up` is health-gated.
+ * is waited for until healthy, so `pulumi up` is health-gated. A stop grace makes delete a `docker
+ * stop -t N` (SIGTERM, in-flight requests drain) before the removal; without one it is killed at once.
  */
 export function containerArgs(spec: ContainerSpec, wiring: ContainerWiring): docker.ContainerArgs {
   return {
@@ -38,6 +39,7 @@ export function containerArgs(spec: ContainerSpec, wiring: ContainerWiring): doc
     ...(spec.ipcHost ? { ipcMode: "host" } : {}),
     ...(spec.shmSizeMiB !== null ? { shmSize: spec.shmSizeMiB } : {}),
     ...(spec.health ? { healthcheck: healthcheck(spec.health), wait: true, waitTimeout: waitTimeoutSeconds(spec.health) } : {}),
+    ...(spec.stopGraceSeconds !== null ? { destroyGraceSeconds: spec.stopGraceSeconds } : {}),
     restart: spec.restart,
     labels: Object.entries(spec.labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
     volumes: spec.volumes.map((v) => volume(v, wiring)),

@@ -102,14 +102,23 @@ export const Gateway = z
     providers: z.array(CloudProvider).default([]).describe("Cloud models reachable through the gateway (route fallbacks)."),
     /** Model names clients call, each with an ordered fallback chain. */
     routes: z.array(Route).default([]).describe("Routes: model names with ordered fallback chains."),
-    /** Retries within a model group before falling back. */
-    numRetries: z.number().int().nonnegative().default(2).describe("Retries within a model group before falling back."),
+    /**
+     * Retries within a model group before falling back. A backend that refuses the connection or
+     * answers 5xx is cooled down at its first failure, so a retry lands on another replica.
+     */
+    numRetries: z.number().int().nonnegative().default(3)
+      .describe("Retries within a model group before falling back; a backend that refuses connections or answers 5xx is cooled down at once, so a retry lands on another replica."),
     /** Request timeout. */
     timeoutSeconds: z.number().positive().default(600).describe("Request timeout."),
-    /** Failures before a backend is cooled down. */
-    allowedFails: z.number().int().positive().default(3).describe("Failures before a backend is cooled down."),
-    /** How long a failing backend is skipped. */
-    cooldownSeconds: z.number().int().positive().default(30).describe("How long a failing backend is skipped."),
+    /** Other failures (timeouts, 4xx) per minute before a backend is cooled down; refused connections and 5xx cool it at once. */
+    allowedFails: z.number().int().positive().default(3)
+      .describe("Other failures (timeouts, 4xx) per minute before a backend is cooled down; refused connections and 5xx cool it down at once."),
+    /**
+     * How long a failing backend is skipped. A rollout waits this long (plus 2 s) after a wave is
+     * healthy before the next wave stops its engines, so the gateway has taken the new ones back.
+     */
+    cooldownSeconds: z.number().int().positive().default(10)
+      .describe("How long a failing backend is skipped; a rollout waits this long (+2 s) between waves so the gateway has taken the new engines back."),
   })
   .describe("LiteLLM gateway in front of every engine.");
 
@@ -232,6 +241,9 @@ export const Rollout = z
     maxUnavailable: z.number().int().positive().default(1).describe("Engines of one route replaced at a time."),
     /** Wait this long for an engine to become healthy. */
     healthTimeoutSeconds: z.number().int().positive().default(900).describe("Wait this long for an engine to become healthy."),
+    /** When an engine is stopped (replaced or removed), in-flight requests get this long to finish before it is killed. */
+    drainSeconds: z.number().int().nonnegative().default(30)
+      .describe("When an engine is stopped, in-flight requests get this long to finish (SIGTERM, then SIGKILL)."),
   })
   .describe("How engine changes roll out.");
 
@@ -256,7 +268,7 @@ export const Fleet = z
     /** Prometheus with alert rules. */
     monitoring: Monitoring.optional(),
     /** How engine changes roll out. */
-    rollout: Rollout.default({ maxUnavailable: 1, healthTimeoutSeconds: 900 }),
+    rollout: Rollout.default({ maxUnavailable: 1, healthTimeoutSeconds: 900, drainSeconds: 30 }),
     /** Service image overrides. */
     images: ServiceImages,
     /** Secret stack config key holding the Hugging Face token for gated models. */

@@ -52,6 +52,7 @@ export function baseContainer(name: string, image: string, machine: ResolvedMach
     ipcHost: false,
     shmSizeMiB: null,
     health: null,
+    stopGraceSeconds: null,
     restart: "unless-stopped",
     labels: { "fabric.machine": machine.spec.name },
     volumes: [],

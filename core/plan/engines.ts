@@ -51,6 +51,7 @@ export function planEngine(fleet: Fleet, d: ResolvedInstance): EnginePlan {
     ipcHost: render.ipcHost,
     shmSizeMiB: render.shmSizeMiB,
     health: httpHealthCheck(machine, d.port, render.healthPath, fleet.rollout.healthTimeoutSeconds),
+    stopGraceSeconds: fleet.rollout.drainSeconds,
     labels: {
       ...base.labels,
       "fabric.deployment": d.name,

@@ -9,7 +9,7 @@ import { planMonitoring } from "./monitoring";
 import { resolveFleet } from "./resolve";
 import { planStore } from "./store";
 import type { EnginePlan, Plan, Violation } from "./types";
-import { rolloutWaves } from "./waves";
+import { WAVE_SETTLE_MARGIN_SECONDS, rolloutWaves } from "./waves";
 
 /**
  * The whole fleet as plain data. Pure and deterministic: the same fleet gives the same plan, byte
@@ -46,6 +46,7 @@ export function plan(fleet: Fleet): Plan {
     mesh: guarded("mesh", () => planMesh(fleet, resolved)),
     burst: guarded("burst", () => planBurst(fleet)),
     waves: rolloutWaves(resolved),
+    waveSettleSeconds: fleet.gateway ? fleet.gateway.cooldownSeconds + WAVE_SETTLE_MARGIN_SECONDS : 0,
     violations,
   };
 }

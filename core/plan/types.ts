@@ -50,6 +50,8 @@ export interface ContainerSpec {
   readonly ipcHost: boolean;
   readonly shmSizeMiB: number | null;
   readonly health: HealthCheck | null;
+  /** Seconds between SIGTERM and SIGKILL when the container is stopped (in-flight work drains); null kills at once. */
+  readonly stopGraceSeconds: number | null;
   readonly restart: "unless-stopped" | "no";
   readonly labels: Readonly<Record<string, string>>;
   readonly volumes: readonly VolumeMount[];
@@ -179,5 +181,10 @@ export interface Plan {
   readonly burst: BurstPlan | null;
   /** Deployment names per rollout wave, in order. */
   readonly waves: readonly (readonly string[])[];
+  /**
+   * Seconds a rollout waits after a wave is healthy before the next wave stops its engines: the
+   * gateway's cooldown (+2 s), so it routes to the new engines again first; 0 without a gateway.
+   */
+  readonly waveSettleSeconds: number;
   readonly violations: readonly Violation[];
 }

@@ -3,6 +3,13 @@ import { servedModels } from "./resolve";
 import { resolveRoute } from "./routes";
 
 /**
+ * Added to the gateway's cooldown between waves: the gateway skips a backend for `cooldownSeconds`
+ * after its last failure (a refused connection while it restarted), and the next wave must not stop
+ * the other replicas before the gateway routes to the restarted ones again.
+ */
+export const WAVE_SETTLE_MARGIN_SECONDS = 2;
+
+/**
  * Rollout waves: engines that can stand in for each other (replicas of one served name, and every
  * served name on one gateway route) are spread over consecutive waves, at most `maxUnavailable` of
  * them per wave, so `pulumi up` never takes a whole route down at once. Independent engines share waves.

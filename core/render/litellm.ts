@@ -118,6 +118,15 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
       num_retries: input.numRetries,
       timeout: input.timeoutSeconds,
       allowed_fails: input.allowedFails,
+      // A refused connection (LiteLLM's InternalServerError "Connection error"), a 502 or a 503
+      // ("Loading model") means the backend is down or restarting, as in a rollout: skip it from its
+      // first failure. A retry then lands on another replica; simple-shuffle alone would pick the
+      // dead one again half the time, and allowed_fails would leave it in the pick for 3 failures.
+      allowed_fails_policy: {
+        InternalServerErrorAllowedFails: 0,
+        BadGatewayErrorAllowedFails: 0,
+        ServiceUnavailableErrorAllowedFails: 0,
+      },
       cooldown_time: input.cooldownSeconds,
       // Checks max_input_tokens (declared for cloud providers) before sending. Engine entries carry
       // no window: it follows the recipe, and a recipe change must not restart the gateway; an

@@ -392,7 +392,7 @@ describe("local-test stack: a real `pulumi up` of the fabric on this machine's D
     assert.equal(preview.status, 0, `perpetual diff:\n${changed.join("\n")}\n---\n${tail(preview, 80)}`);
   });
 
-  it("5. rollout of a new recipe under load: zero failed requests, one wave at a time", { todo: "KNOWN FAILING (issue 7): LiteLLM 1.106.2 answers ~1% of requests with HTTP 500 'Connection error' while a replica is being replaced (measured 2 of 157); the waves themselves hold (never fewer than 1 healthy engine). Next: drain a backend in the gateway before its container is deleted." }, async () => {
+  it("5. rollout of a new recipe under load: zero failed requests, one wave at a time", async () => {
     const fleetPath = join(project.dir, FLEET);
     const fleet = readFileSync(fleetPath, "utf8");
     assert.equal(fleet.match(/^ {4}maxModelLen: 4096$/gm)?.length, 1, "the recipe's maxModelLen line");
@@ -454,19 +454,23 @@ describe("local-test stack: a real `pulumi up` of the fabric on this machine's D
     const ready = ((healthy1 - start1) + (healthy2 - start2)) / 1000;
     console.log([
       `rollout: requests sent ${sent}, failed ${failures.length}`,
-      `rollout wall time (pulumi up) ${wall.toFixed(1)} s; engine ready times ${((healthy1 - start1) / 1000).toFixed(1)} s + ${((healthy2 - start2) / 1000).toFixed(1)} s = ${ready.toFixed(1)} s (ratio ${(wall / ready).toFixed(2)})`,
+      `rollout wall time (pulumi up) ${wall.toFixed(1)} s; engine ready times ${((healthy1 - start1) / 1000).toFixed(1)} s + ${((healthy2 - start2) / 1000).toFixed(1)} s = ${ready.toFixed(1)} s (ratio ${(wall / ready).toFixed(2)}); settle between the waves ${plan1.waveSettleSeconds} s`,
       `${new1} started ${c1.State.StartedAt}, healthy by ${new Date(healthy1).toISOString()}; ${new2} started ${c2.State.StartedAt} (+${((start2 - healthy1) / 1000).toFixed(1)} s after ${new1} healthy)`,
       `fewest healthy engines seen during the rollout: ${minHealthy}`,
       `failures: ${failures.filter((f) => /fetch failed/.test(f)).length} gateway unreachable at ${gatewayUrl} (${[...new Set(failures.filter((f) => /fetch failed/.test(f)).map((f) => f.replace(/^.*fetch failed/, "").trim()))].join(", ")}), ${failures.filter((f) => !/fetch failed/.test(f)).length} errors from the gateway`,
       ...failures.filter((f) => !/fetch failed/.test(f)).map((f) => `  ${f}`),
     ].join("\n"));
     assert.ok(start2 > healthy1, `${new2} started (${c2.State.StartedAt}) after ${new1} was healthy (${new Date(healthy1).toISOString()})`);
+    // The settle between the waves (the gateway's cooldown + 2 s): the gateway routes to new1 again
+    // before old2 stops. healthyAt is the probe's end, which can trail the real turn by a probe interval.
+    assert.ok(start2 - healthy1 >= (plan1.waveSettleSeconds - 1) * 1000,
+      `${new2} started ${((start2 - healthy1) / 1000).toFixed(1)} s after ${new1} was healthy; the waves settle ${plan1.waveSettleSeconds} s`);
     assert.ok(minHealthy >= 1, "the route never lost all its backends");
     assert.ok(sent > 0);
     assert.deepEqual(failures, [], `${failures.length} of ${sent} requests failed during the rollout`);
   });
 
-  it("6. an engine removed by hand: the gateway keeps serving; refresh + up restore it", { todo: "KNOWN FAILING (issue 7): with one replica removed by hand, LiteLLM still routes some requests to it (measured 0-3 of 8 failed); refresh + up restore it." }, async () => {
+  it("6. an engine removed by hand: the gateway keeps serving; refresh + up restore it", async () => {
     const p = plan1 ?? plan0;
     const victim = p.engines[0]!.container.name;
     assert.ok(inspect(victim), `${victim} runs before`);

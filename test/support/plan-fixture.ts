@@ -68,6 +68,7 @@ export function planFixture(): Plan {
     burst: null,
     // The reason route's backends (reasoner, swap) sit in different waves.
     waves: [["orchestrator", "reasoner"], ["swap"]],
+    waveSettleSeconds: 12,
     violations: [],
   };
 }
@@ -91,7 +92,7 @@ function engine(e: EngineFixture): EnginePlan {
   const spec = container(`${e.deployment}-${e.hash.slice(0, 8)}`, e.image, e.arch, e.machine, {
     entrypoint: [first], args: rest, gpus: [0], ipcHost: true, shmSizeMiB: 16384,
     secretEnv: [{ name: "HF_TOKEN", secret: "huggingFaceToken" }],
-    health: health(e.port, "/health", 900),
+    health: health(e.port, "/health", 900), stopGraceSeconds: 30,
     volumes: [{ volume: `fabric-models-${e.machine}`, containerPath: "/models" }],
     files: e.files ?? [],
     labels: {
@@ -118,7 +119,7 @@ function engine(e: EngineFixture): EnginePlan {
 function container(name: string, image: string, arch: "amd64" | "arm64", machineName: string, over: Partial<ContainerSpec>): ContainerSpec {
   return {
     name, image, platform: `linux/${arch}`, entrypoint: null, args: [], env: {}, secretEnv: [], network: "bridge", ports: [],
-    gpus: null, ipcHost: false, shmSizeMiB: null, health: null, restart: "unless-stopped", labels: { "fabric.machine": machineName },
+    gpus: null, ipcHost: false, shmSizeMiB: null, health: null, stopGraceSeconds: null, restart: "unless-stopped", labels: { "fabric.machine": machineName },
     volumes: [], files: [], ...over,
   };
 }

@@ -138,19 +138,31 @@ describe("engines", () => {
 });
 
 describe("rollout waves", () => {
-  test("engines of wave k depend on every engine of wave k-1", () => {
+  test("engines of wave k wait for wave k-1 to be healthy, then for the gateway's cooldown", () => {
     assert.ok(plan.waves.length >= 2, `homelab has several waves: ${JSON.stringify(plan.waves)}`);
+    assert.equal(plan.waveSettleSeconds, 12, "the homelab gateway's 10 s cooldown + 2 s");
     for (const [k, wave] of plan.waves.entries()) {
       if (k === 0) continue;
+      const settle = recorder.byName(`fabric-wave-${k}-settled`);
+      assert.equal(settle.inputs.seconds, plan.waveSettleSeconds);
+      const previous = plan.waves[k - 1] ?? [];
+      assert.equal((settle.inputs.containerIds as string[]).length, previous.length, "it watches every container of the previous wave");
+      for (const prev of previous) {
+        assert.ok(settle.dependencies.includes(`fabric-engine-${prev}-container`), `the settle after wave ${k} waits for ${prev}`);
+      }
       for (const d of wave) {
-        for (const prev of plan.waves[k - 1] ?? []) {
-          assert.ok(engineContainer(d).dependencies.includes(`fabric-engine-${prev}-container`), `${d} (wave ${k + 1}) waits for ${prev} (wave ${k})`);
-        }
+        assert.ok(engineContainer(d).dependencies.includes(`fabric-wave-${k}-settled`), `${d} (wave ${k + 1}) waits for the settle after wave ${k}`);
       }
     }
     for (const d of plan.waves[0] ?? []) {
-      assert.ok(!engineContainer(d).dependencies.some((n) => n.startsWith("fabric-engine-") && n.endsWith("-container")), `${d} is in the first wave`);
+      assert.ok(!engineContainer(d).dependencies.some((n) => /^fabric-(engine-.*-container|wave-\d+-settled)$/.test(n)), `${d} is in the first wave`);
     }
+    assert.throws(() => recorder.byName(`fabric-wave-${plan.waves.length}-settled`), "no settle after the last wave");
+  });
+
+  test("engines drain: a stop gives in-flight requests the rollout's drainSeconds before the kill", () => {
+    for (const e of plan.engines) assert.equal(engineContainer(e.deployment).inputs.destroyGraceSeconds, 30, e.deployment);
+    assert.equal(recorder.byName("fabric-gateway-container").inputs.destroyGraceSeconds, undefined, "services are not drained");
   });
 
   test("the reason route's two local backends (reasoner, swap slot) never go down together", () => {
@@ -159,7 +171,9 @@ describe("rollout waves", () => {
     assert.notEqual(waveOf("reasoner"), waveOf("swap"), `different waves: ${JSON.stringify(plan.waves)}`);
     const later = waveOf("reasoner") > waveOf("swap") ? "reasoner" : "swap";
     const earlier = later === "reasoner" ? "swap" : "reasoner";
-    assert.ok(engineContainer(later).dependencies.includes(`fabric-engine-${earlier}-container`));
+    const settle = recorder.byName(`fabric-wave-${waveOf(later)}-settled`);
+    assert.ok(settle.dependencies.includes(`fabric-engine-${earlier}-container`));
+    assert.ok(engineContainer(later).dependencies.includes(settle.name));
   });
 });
 

@@ -56,6 +56,16 @@ describe("plan() on the homelab fleet", () => {
     assert.equal(p.waves.flat().length, p.engines.length);
   });
 
+  test("waves settle for the gateway's cooldown + 2 s; engines drain for rollout.drainSeconds", () => {
+    assert.equal(p.waveSettleSeconds, 12);
+    assert.ok(p.engines.every((e) => e.container.stopGraceSeconds === 30), "drainSeconds defaults to 30");
+    assert.equal(p.gateway!.container.stopGraceSeconds, null);
+    const fleet = stackFleet("homelab");
+    const noGateway = plan({ ...fleet, gateway: undefined, rollout: { ...fleet.rollout, drainSeconds: 0 } });
+    assert.equal(noGateway.waveSettleSeconds, 0, "nothing to wait for without a gateway");
+    assert.ok(noGateway.engines.every((e) => e.container.stopGraceSeconds === 0));
+  });
+
   test("Prometheus scrapes every engine that has metrics, the gateway and the exporters", () => {
     const scraped = new Set(p.monitoring!.targets.flatMap((t) => (t.deployment ? [t.deployment] : [])));
     for (const e of p.engines) if (e.metricsPath) assert.ok(scraped.has(e.deployment), `${e.deployment} scraped`);

@@ -197,3 +197,17 @@ describe("gateway metrics", () => {
     assert.equal((config.litellm_settings as Record<string, unknown>).require_auth_for_metrics_endpoint, false);
   });
 });
+
+describe("gateway failover between replicas", () => {
+  const { config } = renderLiteLLMConfig({ groups: [], providers: [], routes: [], masterKeyEnv: "LITELLM_MASTER_KEY", numRetries: 3, timeoutSeconds: 60, allowedFails: 3, cooldownSeconds: 10 });
+  const router = config.router_settings as Record<string, unknown>;
+
+  it("skips a backend from its first refused connection, 502 or 503, so a retry lands on another replica", () => {
+    // LiteLLM maps a refused connection to InternalServerError ("Connection error") and a loading
+    // llama-server's 503 to ServiceUnavailableError; both must cool the backend down at once.
+    assert.deepEqual(router.allowed_fails_policy, { InternalServerErrorAllowedFails: 0, BadGatewayErrorAllowedFails: 0, ServiceUnavailableErrorAllowedFails: 0 });
+    assert.equal(router.allowed_fails, 3, "other failures keep the fleet's allowedFails");
+    assert.equal(router.cooldown_time, 10);
+    assert.equal(router.num_retries, 3);
+  });
+});
