@@ -19,6 +19,8 @@ import type { Plan } from "../../core/plan/types";
 import { runCli } from "../support/cli";
 import { type ScratchProject, scratchProject } from "../support/pulumi-cli";
 import { repoRoot } from "../support/stacks";
+import { statModel, storeModel, uploadModel } from "../../scripts/local-stack/store-model";
+import { type PreviewSteps, storeRoots, targetClosure } from "../../scripts/local-stack/targets";
 
 const PASSPHRASE = "local-only-not-secret"; // the documented throwaway passphrase of stacks/Pulumi.local.yaml
 const STACK = "local-test";
@@ -177,23 +179,6 @@ async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T |
   }
 }
 
-/** The dependency closure (dependencies, parents, providers) of some resources in a `pulumi preview --json`. */
-function targetClosure(preview: { steps: { urn: string; newState?: { parent?: string; provider?: string; dependencies?: string[] } }[] }, roots: readonly string[]): string[] {
-  const states = new Map(preview.steps.map((s) => [s.urn, s.newState ?? {}]));
-  const seen = new Set<string>();
-  const todo = [...roots];
-  while (todo.length > 0) {
-    const urn = todo.pop()!;
-    if (seen.has(urn) || !states.has(urn)) continue;
-    seen.add(urn);
-    const s = states.get(urn)!;
-    todo.push(...(s.dependencies ?? []));
-    if (s.parent) todo.push(s.parent);
-    if (s.provider) todo.push(s.provider.slice(0, s.provider.lastIndexOf("::")));
-  }
-  return [...seen].sort();
-}
-
 /** When a container turned healthy: the earliest successful probe in its health log, or an observation. */
 function healthyAt(c: Inspect, observed: number | undefined): number | undefined {
   const ok = (c.State.Health?.Log ?? []).filter((l) => l.ExitCode === 0).map((l) => Date.parse(l.End));
@@ -268,10 +253,7 @@ describe("local-test stack: a real `pulumi up` of the fabric on this machine's D
   it("1. scratch project, stack local-test with the local stack's config and the local-test fleet", () => {
     project = scratchProject(PASSPHRASE);
     pulumi = new Pulumi(project);
-    const local = readFileSync(join(repoRoot, "stacks/Pulumi.local.yaml"), "utf8");
-    const fleetLine = /^ {2}fabric:fleet: .*$/m;
-    assert.match(local, fleetLine);
-    writeFileSync(join(project.dir, `stacks/Pulumi.${STACK}.yaml`), local.replace(fleetLine, `  fabric:fleet: ${FLEET}`));
+    assert.match(readFileSync(join(project.dir, `stacks/Pulumi.${STACK}.yaml`), "utf8"), new RegExp(`^ {2}fabric:fleet: ${FLEET}$`, "m"));
     const init = spawnSync("pulumi", ["stack", "init", STACK, "--non-interactive"], {
       cwd: project.dir, encoding: "utf8", timeout: 60_000,
       env: { ...process.env, PULUMI_BACKEND_URL: `file://${join(project.dir, ".state")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_SKIP_UPDATE_CHECK: "true" },
@@ -293,12 +275,10 @@ describe("local-test stack: a real `pulumi up` of the fabric on this machine's D
   it("2. the store first (targeted up), then the tiny GGUF uploaded where the engines' sync mirrors from", async () => {
     const preview = pulumi.run(["preview", "--json"]);
     assert.equal(preview.status, 0, tail(preview));
-    const steps = JSON.parse(preview.stdout) as Parameters<typeof targetClosure>[0];
-    const roots = steps.steps.map((s) => s.urn).filter((u) => /\$docker:index\/container:Container::fabric-store-(minio|setup)$/.test(u));
+    const steps = JSON.parse(preview.stdout) as PreviewSteps;
+    const roots = storeRoots(steps);
     assert.equal(roots.length, 2, `the store's MinIO and setup containers in the preview: ${roots.join(", ")}`);
-    // `--target` does not pull in dependencies (it fails naming them), and `--target-dependents` would
-    // pull in the engines: target the closure of the two containers (parents, provider, images, volume).
-    const targets = targetClosure(steps, roots);
+    const targets = targetClosure(steps, roots); // what scripts/main targets too
     assert.ok(!targets.some((u) => /Engine|gateway|monitoring/.test(u)), `the store's closure stays out of engines, gateway, monitoring: ${targets.join("\n")}`);
     const up = pulumi.run(["up", "--yes", "--skip-preview", ...targets.map((t) => `--target=${t}`)]);
     assert.equal(up.status, 0, tail(up));
@@ -312,21 +292,14 @@ describe("local-test stack: a real `pulumi up` of the fabric on this machine's D
     assert.equal(setup?.State.ExitCode, 0, docker(["logs", `${store.container.name}-setup`]).stderr);
     assert.deepEqual(stackContainers(), [store.container.name, `${store.container.name}-setup`].sort(), "only the store is up");
 
-    const syncs = plan0.engines.map((e) => e.modelSync);
-    assert.ok(syncs.every((s) => s), "every engine syncs its model from the store");
-    const sync = syncs[0]!;
-    assert.ok(syncs.every((s) => s!.bucket === sync.bucket && s!.prefix === sync.prefix), "one model");
-    const file = plan0.engines[0]!.container.args[plan0.engines[0]!.container.args.indexOf("-m") + 1]!;
-    assert.ok(file.startsWith(`${sync.localPath}/`), `the engine loads ${file} from the synced ${sync.localPath}`);
-    const object = `${sync.bucket}/${sync.prefix}/${file.slice(sync.localPath.length + 1)}`;
-    // Root credentials through the environment, never argv.
-    const mc = docker(["run", "--rm", "--network", "host", "-e", "MC_CONFIG_DIR=/tmp/.mc", "-e", "ROOT_USER", "-e", "ROOT_PASSWORD",
-      "-v", `${gguf}:/upload/model.gguf:ro`, "--entrypoint", "/bin/sh", sync.container.image, "-c",
-      `mc alias set store ${store.endpoint} "$ROOT_USER" "$ROOT_PASSWORD" >/dev/null && mc cp --quiet /upload/model.gguf store/${object} && mc stat --json store/${object}`],
-    { env: { ...process.env, ROOT_USER: rootUser, ROOT_PASSWORD: rootPassword }, timeoutMs: 120_000 });
-    assert.equal(mc.status, 0, `mc cp into ${object}: ${mc.stdout}\n${mc.stderr}`);
+    const model = storeModel(plan0);
+    const creds = { user: rootUser, password: rootPassword };
+    assert.equal(statModel(model, creds).ok, false, `store/${model.object} is not there before the upload`);
+    const put = uploadModel(model, creds, gguf);
+    assert.ok(put.ok, `mc cp into ${model.object}: ${put.detail}`);
     const size = readFileSync(gguf).length;
-    assert.match(mc.stdout, new RegExp(`"size":${size}\\b`), `store/${object} has the GGUF's ${size} bytes: ${mc.stdout}`);
+    assert.equal(put.size, size, `store/${model.object} has the GGUF's ${size} bytes: ${put.detail}`);
+    const object = model.object;
     console.log(`uploaded ${gguf} (${size} bytes) to store/${object}`);
   });
 
@@ -509,5 +482,25 @@ describe("local-test stack: a real `pulumi up` of the fabric on this machine's D
     assert.deepEqual(containers, [], "no container of the stack is left");
     assert.deepEqual(networks, [], "no network is left (the stack uses host networking and creates none)");
     assert.deepEqual(volumes, [], "no volume of the stack is left (GpuHost creates its named volumes with retainOnDelete: true, so destroy only forgets them)");
+  });
+
+  it("8. the README's main job: `scripts/main --images built` brings the stack up and serves a completion; `scripts/main down` removes it", async () => {
+    // Its own state directory, so a user's ~/.cache/inference-fabric/state is never touched.
+    const env = { ...process.env, PULUMI_BACKEND_URL: `file://${join(project.dir, ".main-state")}`, FABRIC_IMAGES: "" };
+    const up = await runAsync(join(repoRoot, "scripts/main"), ["--images", "built"], { env, cwd: repoRoot, timeoutMs: 900_000 });
+    const lines = `${up.stdout}\n${up.stderr}`.split("\n").filter((l) => l.startsWith("scripts/main"));
+    console.log(`scripts/main (${up.seconds.toFixed(1)} s):\n${lines.map((l) => `  ${l}`).join("\n")}`);
+    try {
+      assert.equal(up.status, 0, tail(up, 80));
+      assert.ok(lines.some((l) => /uploaded .*tiny-llama\.gguf to store\/models\/fabric-test\/tiny-llama\/tiny-llama\.gguf/.test(l)), "the model went into the store");
+      assert.ok(lines.some((l) => /a chat completion through the gateway \(route chat\): [1-9]\d* tokens/.test(l)), "a completion through the gateway");
+      assert.ok(!`${up.stdout}${up.stderr}`.includes(rootPassword) && !`${up.stdout}${up.stderr}`.includes(masterKey), "no secret in the output");
+      const running = stackContainers().filter((n) => /^tiny-\d-/.test(n) && inspect(n)?.State.Status === "running");
+      assert.equal(running.length, 2, `two engines run: ${stackContainers().join(", ")}`);
+    } finally {
+      const down = await runAsync(join(repoRoot, "scripts/main"), ["down", "--images", "built"], { env, cwd: repoRoot, timeoutMs: 300_000 });
+      assert.equal(down.status, 0, tail(down));
+    }
+    assert.deepEqual(stackContainers(), [], "scripts/main down leaves no container");
   });
 });
