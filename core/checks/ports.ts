@@ -4,6 +4,21 @@ import { type Check, error } from "./check";
 
 export const NODE_EXPORTER_PORT = 9100;
 export const DCGM_EXPORTER_PORT = 9400;
+/** TEI's own Prometheus exporter (`--prometheus-port`, router/src/main.rs), opened besides /metrics on the API port. */
+export const TEI_PROMETHEUS_PORT = 9000;
+
+/**
+ * The port TEI's exporter takes on the machine: with host networking its `--prometheus-port` (from
+ * the recipe's extraArgs, else 9000); in bridge mode it stays inside the container (null).
+ */
+export function teiExporterPort(extraArgs: readonly string[], hostNetwork: boolean): number | null {
+  if (!hostNetwork) return null;
+  const inline = extraArgs.find((a) => a.startsWith("--prometheus-port="));
+  const at = extraArgs.indexOf("--prometheus-port");
+  const value = inline ? inline.slice("--prometheus-port=".length) : at >= 0 ? extraArgs[at + 1] : undefined;
+  const port = value === undefined ? TEI_PROMETHEUS_PORT : Number(value);
+  return Number.isInteger(port) ? port : TEI_PROMETHEUS_PORT;
+}
 
 interface Claim { readonly port: number; readonly path: string; readonly what: string }
 
@@ -25,6 +40,16 @@ export function portClaims({ fleet, instances, machines }: ResolvedFleet): Map<s
       for (const m of machines) {
         claim(m.spec.name, NODE_EXPORTER_PORT, "monitoring.exporters", "node exporter");
         if (m.hardware && m.hardware.family !== "cpu") claim(m.spec.name, DCGM_EXPORTER_PORT, "monitoring.exporters", "DCGM exporter");
+      }
+    }
+  }
+  // Last, so a clash is reported at the recipe, where it is fixed.
+  for (const d of instances) {
+    for (const r of d.recipes.filter((x) => x.recipe.engine === "tei")) {
+      const port = teiExporterPort(r.recipe.extraArgs, d.machine?.spec.docker.network === "host");
+      if (port !== null) {
+        claim(d.spec.machine, port, `recipes.${r.name}.extraArgs`,
+          `TEI's Prometheus exporter of deployment ${d.name} (host networking; move it with extraArgs: [--prometheus-port, <free port>])`);
       }
     }
   }

@@ -8,7 +8,7 @@ import type { EngineRender, EngineRenderContext } from "./types";
  * shared hub cache instead. `maxNumBatchedTokens` maps to `--max-batch-tokens` (default 16384).
  * Health `/health`, Prometheus text `/metrics` on the same port. TEI also opens its own Prometheus
  * exporter on `--prometheus-port` (default 9000); with host networking that port is taken on the
- * machine too.
+ * machine too, and the port-collision check claims it (`teiExporterPort`).
  */
 export function renderTei(ctx: EngineRenderContext): EngineRender {
   const r = ctx.recipe;
