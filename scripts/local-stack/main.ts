@@ -83,7 +83,8 @@ function ensureModel(stack: string, fleet: Fleet, p: Plan, modelFile: string | u
     const up = pulumi(stack, ["up", "--yes", "--skip-preview", ...targets.map((t) => `--target=${t}`)], true);
     if (up.status !== 0) fail("the store's pulumi up failed (output above)");
   }
-  const creds: StoreCredentials = { user: configSecret(stack, "minioRootUser"), password: configSecret(stack, "minioRootPassword") };
+  const store = p.store!; // storeModel() refused a plan without one
+  const creds: StoreCredentials = { user: configSecret(stack, store.rootUserSecret), password: configSecret(stack, store.rootPasswordSecret) };
   const there = statModel(model, creds);
   if (there.ok) {
     console.log(`scripts/main: store/${model.object} is there (${there.size} bytes)`);
@@ -115,7 +116,9 @@ function downloadFromHub(fleet: Fleet, p: Plan): string {
 async function smoke(stack: string, fleet: Fleet, p: Plan): Promise<void> {
   const route = fleet.gateway?.routes[0]?.name ?? p.engines[0]?.servedName;
   if (!p.gateway || !route) fail("the stack has no gateway route to send a completion to");
-  const key = configSecret(stack, "litellmMasterKey");
+  const masterKey = fleet.gateway?.masterKey;
+  if (typeof masterKey !== "object") fail("gateway.masterKey is not a {secret: <config key>} reference");
+  const key = configSecret(stack, masterKey.secret);
   const res = await fetch(`${p.gateway!.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
