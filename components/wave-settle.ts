@@ -11,17 +11,19 @@ interface SettleInputs {
  * needs no provider plugin (the `time` provider would be one more plugin to build) and runs in the
  * Pulumi program's own process.
  */
+const wait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
 const settleProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: SettleInputs, news: SettleInputs) {
     const same = olds.seconds === news.seconds && JSON.stringify(olds.containerIds) === JSON.stringify(news.containerIds);
     return { changes: !same };
   },
   async create(inputs: SettleInputs) {
-    await new Promise((resolve) => setTimeout(resolve, inputs.seconds * 1000));
+    await wait(inputs.seconds);
     return { id: `settle-${Date.now().toString(36)}`, outs: inputs };
   },
   async update(_id: string, _olds: SettleInputs, news: SettleInputs) {
-    await new Promise((resolve) => setTimeout(resolve, news.seconds * 1000));
+    await wait(news.seconds);
     return { outs: news };
   },
 };

@@ -6,12 +6,15 @@
 //
 //   node --import tsx scripts/local-stack/main.ts up --stack local|local-test [--model FILE]
 //   node --import tsx scripts/local-stack/main.ts down --stack local|local-test
+//   node --import tsx scripts/local-stack/main.ts missing-images --stack local   (prints them, one a line)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadFleetFile } from "../../cli/load-fleet";
+import { machineNeeds } from "../../components/machine-needs";
+import { serviceImage } from "../../core/catalog/services";
 import { plan as planFleet } from "../../core/plan/plan";
 import type { Fleet } from "../../core/fleet/schema";
 import type { Plan } from "../../core/plan/types";
@@ -113,12 +116,17 @@ function downloadFromHub(fleet: Fleet, p: Plan): string {
   return target;
 }
 
+/** The stack config key holding the gateway's master key. */
+function masterKeySecret(fleet: Fleet): string {
+  const masterKey = fleet.gateway?.masterKey;
+  if (typeof masterKey !== "object") fail("gateway.masterKey is not a {secret: <config key>} reference");
+  return masterKey.secret;
+}
+
 async function smoke(stack: string, fleet: Fleet, p: Plan): Promise<void> {
   const route = fleet.gateway?.routes[0]?.name ?? p.engines[0]?.servedName;
   if (!p.gateway || !route) fail("the stack has no gateway route to send a completion to");
-  const masterKey = fleet.gateway?.masterKey;
-  if (typeof masterKey !== "object") fail("gateway.masterKey is not a {secret: <config key>} reference");
-  const key = configSecret(stack, masterKey.secret);
+  const key = configSecret(stack, masterKeySecret(fleet));
   const res = await fetch(`${p.gateway!.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
@@ -131,17 +139,28 @@ async function smoke(stack: string, fleet: Fleet, p: Plan): Promise<void> {
   console.log(`scripts/main: a chat completion through the gateway (route ${route}): ${parsed.usage.completion_tokens} tokens: ${JSON.stringify(parsed.choices[0]?.message.content)}`);
 }
 
+/** The images the stack pulls (every machine's, as the program does) that this Docker does not have. */
+function missingImages(stack: string): string[] {
+  const { fleet, plan: p } = stackPlan(stack);
+  const images = new Set([...machineNeeds(p, serviceImage("mc", fleet.images)).values()].flatMap((n) => n.images));
+  return [...images].filter((image) => spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0);
+}
+
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { stack: { type: "string", default: "local" }, model: { type: "string" } } });
   const [command] = positionals;
   const stack = values.stack!;
   if (!existsSync(join(root, "stacks", `Pulumi.${stack}.yaml`))) fail(`--stack ${stack}: stacks/Pulumi.${stack}.yaml does not exist`);
+  if (command === "missing-images") {
+    for (const image of missingImages(stack)) console.log(image);
+    return;
+  }
   selectStack(stack);
   if (command === "down") {
     if (pulumi(stack, ["destroy", "--yes", "--skip-preview"], true).status !== 0) fail("pulumi destroy failed (output above)");
     return;
   }
-  if (command !== "up") fail(`unknown command '${command ?? ""}': up or down`);
+  if (command !== "up") fail(`unknown command '${command ?? ""}': up, down or missing-images`);
   const { fleet, plan: p } = stackPlan(stack);
   ensureModel(stack, fleet, p, values.model);
   console.log("scripts/main: pulumi up of the whole stack");
@@ -149,7 +168,7 @@ async function main(): Promise<void> {
   await smoke(stack, fleet, p);
   console.log([
     `scripts/main: stack ${stack} is up (state: ${env.PULUMI_BACKEND_URL})`,
-    `  gateway     ${p.gateway?.url}  (key: PULUMI_CONFIG_PASSPHRASE=${LOCAL_PASSPHRASE} pulumi config get fabric:litellmMasterKey --stack ${stack})`,
+    `  gateway     ${p.gateway?.url}  (key: PULUMI_CONFIG_PASSPHRASE=${LOCAL_PASSPHRASE} pulumi config get fabric:${masterKeySecret(fleet)} --stack ${stack})`,
     `  prometheus  ${p.monitoring?.url}`,
     `  store       ${p.store?.endpoint}`,
     `  tear down   scripts/main down --images ${stack === "local" ? "upstream" : "built"}`,

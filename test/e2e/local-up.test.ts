@@ -15,6 +15,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { isHostPath } from "../../components/docker/container-args";
+import { placedContainers } from "../../components/plan-containers";
 import type { Plan } from "../../core/plan/types";
 import { runCli } from "../support/cli";
 import { type ScratchProject, scratchProject } from "../support/pulumi-cli";
@@ -119,14 +121,7 @@ function stackContainers(): string[] {
 
 /** Every named Docker volume the stack creates: the plan's container volumes and Prometheus' config volume. */
 function planVolumes(p: Plan): string[] {
-  const specs = [
-    ...p.engines.flatMap((e) => [e.container, ...(e.modelSync ? [e.modelSync.container] : [])]),
-    ...(p.gateway ? [p.gateway.container] : []),
-    ...(p.store ? [p.store.container] : []),
-    ...(p.monitoring ? [p.monitoring.container] : []),
-    ...p.machines.flatMap((m) => m.exporters),
-  ];
-  const named = specs.flatMap((c) => c.volumes.map((v) => v.volume)).filter((v) => !v.startsWith("/"));
+  const named = placedContainers(p).flatMap(({ spec }) => spec.volumes.map((v) => v.volume)).filter((v) => !isHostPath(v));
   if (p.monitoring) named.push(`${p.monitoring.container.name}-config`);
   return [...new Set(named)].sort();
 }
@@ -205,11 +200,7 @@ describe("local-test stack: a real `pulumi up` of the fabric on this machine's D
     if (version.error || version.status !== 0) assert.fail(`no pulumi on PATH (${version.error?.message ?? version.stderr}); source scripts/env.sh && source scripts/setup-pulumi.sh`);
 
     plan0 = planOf(join(repoRoot, FLEET));
-    const images = new Set([
-      ...plan0.engines.flatMap((e) => [e.container.image, ...(e.modelSync ? [e.modelSync.container.image] : [])]),
-      plan0.gateway!.container.image, plan0.store!.container.image, plan0.monitoring!.container.image,
-      ...plan0.machines.flatMap((m) => m.exporters.map((x) => x.image)),
-    ]);
+    const images = new Set(placedContainers(plan0).map(({ spec }) => spec.image));
     const missing = [...images].filter((i) => docker(["image", "inspect", "--format", "{{.Id}}", i]).status !== 0);
     assert.deepEqual(missing, [], `images missing: ${missing.join(", ")}; ${SETUP}`);
     assert.ok(existsSync(manifestPath), `${manifestPath} is missing; ${SETUP}`);

@@ -14,12 +14,11 @@ import { serviceImage } from "../../core/catalog/services";
 import { parseFleet } from "../../core/fleet/load";
 import type { Fleet } from "../../core/fleet/schema";
 import { plan } from "../../core/plan/plan";
-import { hasProviderPlugin, scratchProject, writeScratch } from "../support/pulumi-cli";
+import { hasProviderPlugin, requestedPluginVersion, scratchProject, writeScratch } from "../support/pulumi-cli";
 import { repoRoot } from "../support/stacks";
 
-const versionOf = (pkg: string) => (JSON.parse(readFileSync(join(repoRoot, "node_modules", pkg, "package.json"), "utf8")) as { pulumi?: { version: string }; version: string });
-const dockerVersion = versionOf("@pulumi/docker").pulumi?.version ?? versionOf("@pulumi/docker").version;
-const tailscaleVersion = versionOf("@pulumi/tailscale").pulumi?.version ?? versionOf("@pulumi/tailscale").version;
+const dockerVersion = requestedPluginVersion("docker");
+const tailscaleVersion = requestedPluginVersion("tailscale");
 const policyPack = join(repoRoot, "policies");
 
 /** The homelab fleet with its Docker hosts on loopback; without the mesh when the tailscale plugin is missing. */

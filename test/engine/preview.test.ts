@@ -7,10 +7,10 @@ import { describe, test } from "node:test";
 import { stringify } from "yaml";
 import { runCli } from "../support/cli";
 import { validFleet } from "../support/fleets";
-import { hasProviderPlugin, scratchProject, writeScratch } from "../support/pulumi-cli";
+import { hasProviderPlugin, requestedPluginVersion, scratchProject, writeScratch } from "../support/pulumi-cli";
 import { repoRoot } from "../support/stacks";
 
-const dockerVersion = (JSON.parse(readFileSync(join(repoRoot, "node_modules/@pulumi/docker/package.json"), "utf8")) as { pulumi: { version: string } }).pulumi.version;
+const dockerVersion = requestedPluginVersion("docker");
 const policyPack = join(repoRoot, "policies");
 
 describe("pulumi preview with the real engine", () => {

@@ -13,7 +13,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { LanguageRuntimeClient } from "@pulumi/pulumi/proto/language_grpc_pb";
 import type { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
-import { providerPluginPath } from "../support/pulumi-cli";
+import { providerPluginPath, requestedPluginVersion } from "../support/pulumi-cli";
 
 const root = resolve(__dirname, "../..");
 const setupHint = "source scripts/setup-pulumi.sh before running the engine tests (it builds or finds the Pulumi CLI)";
@@ -24,15 +24,6 @@ function pinnedVersion(name: string): string {
   const m = new RegExp(`"${name}\\|v([0-9][^|]*)\\|`).exec(script);
   assert.ok(m, `scripts/setup-pulumi.sh pins no version for ${name}`);
   return m[1]!;
-}
-
-/** The provider version an @pulumi/* package asks the engine for (package.json "pulumi.version"). */
-function requestedVersion(pkg: string): string {
-  const manifest = JSON.parse(readFileSync(join(root, "node_modules/@pulumi", pkg, "package.json"), "utf8")) as {
-    pulumi?: { name?: string; version?: string };
-  };
-  assert.ok(manifest.pulumi?.version, `@pulumi/${pkg} declares no pulumi.version`);
-  return manifest.pulumi.version;
 }
 
 function which(binary: string): string | undefined {
@@ -126,7 +117,7 @@ describe("Pulumi toolchain", () => {
 
   for (const provider of ["command", "docker", "tailscale"]) {
     test(`provider plugin pulumi-resource-${provider} is found and reports the version @pulumi/${provider} requests`, async (t) => {
-      const wanted = requestedVersion(provider);
+      const wanted = requestedPluginVersion(provider);
       const binary = providerPluginPath(provider, wanted);
       if (!binary) {
         // Blocked here, not hidden: the Go module proxy refuses the provider modules (403), so the

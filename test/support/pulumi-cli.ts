@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { repoRoot } from "./stacks";
@@ -35,6 +35,15 @@ export function scratchProject(passphrase: string): ScratchProject {
 /** Writes a file inside a scratch project. */
 export function writeScratch(project: ScratchProject, path: string, content: string): void {
   writeFileSync(join(project.dir, path), content);
+}
+
+/** The provider version an @pulumi/* package asks the engine for (its package.json "pulumi.version"). */
+export function requestedPluginVersion(pkg: string): string {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, "node_modules/@pulumi", pkg, "package.json"), "utf8")) as {
+    pulumi?: { version?: string };
+  };
+  if (!manifest.pulumi?.version) throw new Error(`@pulumi/${pkg} declares no pulumi.version`);
+  return manifest.pulumi.version;
 }
 
 /** Where the engine would find a provider plugin: on PATH, or in the plugin cache ($PULUMI_HOME/plugins). */
