@@ -202,7 +202,7 @@ describe("gateway failover between replicas", () => {
   const { config } = renderLiteLLMConfig({ groups: [], providers: [], routes: [], masterKeyEnv: "LITELLM_MASTER_KEY", numRetries: 3, timeoutSeconds: 60, allowedFails: 3, cooldownSeconds: 10 });
   const router = config.router_settings as Record<string, unknown>;
 
-  it("skips a backend from its first refused connection, 502 or 503, so a retry lands on another replica", () => {
+  it("tells LiteLLM to skip a backend from its first refused connection, 502 or 503 (the e2e rollout shows the effect)", () => {
     // LiteLLM maps a refused connection to InternalServerError ("Connection error") and a loading
     // llama-server's 503 to ServiceUnavailableError; both must cool the backend down at once.
     assert.deepEqual(router.allowed_fails_policy, { InternalServerErrorAllowedFails: 0, BadGatewayErrorAllowedFails: 0, ServiceUnavailableErrorAllowedFails: 0 });
