@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { flaggedSecretValues } from "../core/checks/secrets";
 import { plan } from "../core/plan/plan";
 import type { Plan } from "../core/plan/types";
 import { renderPlanMarkdown } from "../core/render/pr-comment";
@@ -21,12 +22,25 @@ export function runPlan(args: readonly string[], io: CliIo): number {
     return EXIT.badInput;
   }
   const computed = plan(loaded.fleet);
-  const result: Plan = { ...computed, violations: withLines(computed.violations, loaded.lineOf) };
-  if (parsed.values.out) writeRenderedFiles(result, parsed.values.out, io);
+  // A value the secret check refused never reaches stdout or a file, whatever the output format.
+  const result = redactPlan({ ...computed, violations: withLines(computed.violations, loaded.lineOf) }, flaggedSecretValues(loaded.fleet));
+  const hasErrors = result.violations.some((v) => v.severity === "error");
+  if (parsed.values.out) {
+    if (hasErrors) io.err(`wrote nothing to ${parsed.values.out}: the fleet has errors (run 'fabric check ${file}'); fix them, then plan again`);
+    else writeRenderedFiles(result, parsed.values.out, io);
+  }
   if (parsed.values.json) io.out(JSON.stringify(result, null, 2));
   else if (parsed.values.markdown) io.out(renderPlanMarkdown({ fleetFile: file, plan: result }));
   else io.out(planSummary(file, result));
-  return result.violations.some((v) => v.severity === "error") ? EXIT.violations : EXIT.ok;
+  return hasErrors ? EXIT.violations : EXIT.ok;
+}
+
+/** The plan with every occurrence of the given values replaced by `[redacted]`, in every string it holds. */
+export function redactPlan(p: Plan, values: readonly string[]): Plan {
+  if (values.length === 0) return p;
+  const sorted = [...values].sort((a, b) => b.length - a.length);
+  return JSON.parse(JSON.stringify(p, (_key, value: unknown) =>
+    typeof value === "string" ? sorted.reduce((s, secret) => s.split(secret).join("[redacted]"), value) : value)) as Plan;
 }
 
 /** The files a reviewer reads: gateway config, Prometheus config and rules, mesh policy, per-engine argv. */

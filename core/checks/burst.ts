@@ -1,3 +1,6 @@
+import { findHardware } from "../catalog/hardware";
+import { quantizationSupport } from "../catalog/quantization-support";
+import { fitRecipe } from "../plan/resolve";
 import type { Violation } from "../plan/types";
 import { type Check, error } from "./check";
 
@@ -20,6 +23,38 @@ export const burstBudget: Check = {
       out.push(error("burst-budget", "burst.budgetPerHour",
         `pools can spend $${worst.toFixed(2)}/h (${detail}) but the budget is $${burst.budgetPerHour.toFixed(2)}/h: lower maxHosts or maxPricePerHour, or raise budgetPerHour`));
     }
+    return out;
+  },
+};
+
+/**
+ * Burst pools get the deployments' memory-fit and quantization-supported checks, for every GPU they
+ * may rent: a pool GPU the recipe does not fit, or has no kernels on, would be rented for nothing.
+ */
+export const burstPoolHardware: Check = {
+  name: "burst-pool-hardware",
+  description: "Each GPU a burst pool may rent fits the pool's recipe (memory-fit) and has kernels for its quantisation (quantization-supported).",
+  run({ fleet, recipes }) {
+    const out: Violation[] = [];
+    fleet.burst?.pools.forEach((pool, i) => {
+      const recipe = recipes.get(pool.recipe);
+      if (!recipe) return; // unknown-reference reports it
+      pool.gpu.forEach((gpuId, j) => {
+        const hardware = findHardware(gpuId);
+        if (!hardware) return;
+        const path = `burst.pools[${i}].gpu[${j}]`;
+        const moe = (recipe.architecture?.experts?.total ?? 0) > 1;
+        const verdict = quantizationSupport(recipe.recipe.quantization, recipe.recipe.engine, hardware, { moe });
+        if (!verdict.supported) {
+          out.push(error("quantization-supported", path, `pool ${pool.name} may rent ${hardware.id}, which cannot run recipe ${pool.recipe}: ${verdict.reason}; remove ${hardware.id} from the pool's gpu list`));
+          return;
+        }
+        const fit = fitRecipe(recipe, { hardware, memoryGiB: hardware.memoryGiB });
+        if (fit && !fit.fits) {
+          out.push(error("memory-fit", path, `pool ${pool.name} may rent ${hardware.id}, which recipe ${pool.recipe} does not fit: ${fit.message}; remove ${hardware.id} from the pool's gpu list or shrink the recipe`));
+        }
+      });
+    });
     return out;
   },
 };

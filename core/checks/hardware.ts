@@ -46,6 +46,18 @@ export const imageArchMatchesMachine: Check = {
     for (const d of firstReplicas(fleet)) {
       const hardware = d.machine?.hardware;
       if (!hardware) continue;
+      if (d.spec.swap) {
+        // A slot runs the llama-swap image, whatever its members are: that image must fit the machine.
+        let image: string;
+        try {
+          image = d.spec.swap.image ?? defaultEngineImage("llama-swap", hardware);
+        } catch (e) {
+          out.push(error("image-arch-matches-machine", `${d.path}.swap.image`, `${(e as Error).message}; or set ${d.path}.swap.image`));
+          continue;
+        }
+        check(d.spec.swap.image ? `${d.path}.swap.image` : d.path, image, hardware, d.spec.machine);
+        continue;
+      }
       for (const r of d.recipes) {
         let image: string;
         try {

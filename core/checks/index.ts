@@ -1,6 +1,8 @@
 import type { Violation } from "../plan/types";
 import type { ResolvedFleet } from "../plan/resolve";
-import { burstBudget } from "./burst";
+import { burstBudget, burstPoolHardware } from "./burst";
+import { engineNotPublic } from "./exposure";
+import { deploymentPlacement } from "./placement";
 import type { Check } from "./check";
 import { gatewayRoutesResolve } from "./gateway";
 import { imageArchMatchesMachine, quantizationSupported } from "./hardware";
@@ -13,6 +15,7 @@ import { noInlineSecrets } from "./secrets";
 export const fleetChecks: readonly Check[] = [
   unknownReference, duplicateName, memoryFit, gpuOversubscription, quantizationSupported,
   imageArchMatchesMachine, portCollision, gatewayRoutesResolve, noInlineSecrets, burstBudget,
+  deploymentPlacement, engineNotPublic, burstPoolHardware,
 ];
 
 export function runChecks(fleet: ResolvedFleet): Violation[] {

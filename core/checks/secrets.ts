@@ -51,12 +51,51 @@ export const noInlineSecrets: Check = {
             `environment variable ${key} holds a credential in plain text: engines get secrets from stack config (huggingFaceToken); remove it`));
         }
       }
-      recipe.extraArgs.forEach((arg, i) => {
-        if (looksLikeSecret(arg)) {
-          out.push(error("no-inline-secrets", `recipes.${name}.extraArgs[${i}]`, `argument looks like a credential: never pass keys on the command line; remove it`));
-        }
-      });
+      for (const { index, flag } of credentialArgs(recipe.extraArgs)) {
+        out.push(error("no-inline-secrets", `recipes.${name}.extraArgs[${index}]`, flag
+          ? `${flag} passes a credential on the command line, where every process and 'docker inspect' can read it: remove it (clients reach engines through the gateway, which holds the keys)`
+          : `argument looks like a credential: never pass keys on the command line; remove it`));
+      }
     }
     return out;
   },
 };
+
+/** A flag that takes a credential: `--api-key`, `--hf-token`, `--admin-secret`, `--password`. */
+const CREDENTIAL_FLAG = /^--?[A-Za-z0-9-]*(api-?key|token|secret|passw(or)?d)$/i;
+
+/**
+ * extraArgs that carry a credential: a key-shaped value anywhere, a credential flag in `--flag=value`
+ * form, or the value after a credential flag. `index` points at the value; `flag` names the flag.
+ */
+function credentialArgs(args: readonly string[]): { index: number; value: string; flag?: string }[] {
+  const out: { index: number; value: string; flag?: string }[] = [];
+  args.forEach((arg, i) => {
+    const [flag, inline] = arg.startsWith("-") ? [arg.split("=", 1)[0] as string, arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined] : [undefined, undefined];
+    if (flag !== undefined && CREDENTIAL_FLAG.test(flag)) {
+      const next = args[i + 1];
+      if (inline !== undefined) out.push({ index: i, value: inline, flag });
+      else if (next !== undefined && !next.startsWith("-")) out.push({ index: i + 1, value: next, flag });
+      else out.push({ index: i, value: "", flag });
+    } else if (looksLikeSecret(arg) && !out.some((o) => o.index === i)) {
+      out.push({ index: i, value: arg });
+    }
+  });
+  return out;
+}
+
+/**
+ * Every plain-text value the secret check refuses, so that `fabric plan` can keep them out of what
+ * it prints and writes: inline secret fields, credential-looking env values, credentials in extraArgs.
+ */
+export function flaggedSecretValues(fleet: Fleet): string[] {
+  const values = new Set<string>();
+  for (const f of secretFields(fleet)) if (typeof f.value === "string" && f.value.length > 0) values.add(f.value);
+  for (const recipe of Object.values(fleet.recipes)) {
+    for (const [key, value] of Object.entries(recipe.env)) {
+      if (value.length > 0 && (looksLikeSecret(value) || SECRET_NAME.test(key))) values.add(value);
+    }
+    for (const { value } of credentialArgs(recipe.extraArgs)) if (value.length > 0) values.add(value);
+  }
+  return [...values];
+}

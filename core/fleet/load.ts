@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, type YAMLError, isMap, isPair, isSeq, parseDocument } from "yaml";
 import type { z } from "zod";
 import { didYouMean } from "../catalog/did-you-mean";
 import type { Violation } from "../plan/types";
@@ -18,31 +18,73 @@ export type FleetParse =
  * as violations (rule `yaml` or `schema`) whose paths point into the file, with line numbers.
  */
 export function parseFleet(text: string): FleetParse {
+  if (text.length > MAX_FLEET_CHARS) {
+    return refuse(`the file is ${(text.length / 2 ** 20).toFixed(1)} MiB, over the ${MAX_FLEET_CHARS / 2 ** 20} MiB a fleet file may have: split the fleet into stacks`);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      violations: doc.errors.map((e) => ({
-        rule: "yaml",
-        severity: "error" as const,
-        path: "(root)",
-        ...(e.linePos?.[0]?.line === undefined ? {} : { line: e.linePos[0].line }),
-        message: `${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")} — fix the YAML syntax at line ${e.linePos?.[0]?.line ?? "?"}, column ${e.linePos?.[0]?.col ?? "?"}`,
-      })),
-    };
+  if (doc.errors.length > 0) return { ok: false, violations: doc.errors.map(yamlViolation) };
+  const depth = nestingDepth(doc.contents);
+  if (depth > MAX_DEPTH) {
+    return refuse(`the file nests ${depth > MAX_DEPTH * 4 ? "far " : ""}deeper than the ${MAX_DEPTH} levels a fleet file may have: a fleet is at most about 8 levels deep; remove the extra nesting`);
   }
   const lineOf = (path: string): number | undefined => {
     const node = doc.getIn(pathKeys(path), true) as { range?: [number, number, number] } | undefined;
     const offset = node?.range?.[0];
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) ?? {};
+  } catch {
+    return refuse(`its YAML aliases (*name) expand to more than ${MAX_ALIAS_EXPANSION} nodes, the shape of an alias bomb: write the repeated parts out or use fewer aliases`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return refuse(`the file is ${typeName(data)}, not a mapping: a fleet file starts with 'machines:' (see schema/fleet.schema.json)`, 1);
+  }
   const parsed = Fleet.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     return { ok: false, violations: parsed.error.issues.flatMap((issue) => schemaViolations(issue, lineOf)) };
   }
   return { ok: true, fleet: parsed.data, lineOf };
+}
+
+/** Bounds on what a fleet file may be, so hostile YAML is refused with a message instead of exhausting the process. */
+export const MAX_FLEET_CHARS = 64 * 2 ** 20;
+export const MAX_DEPTH = 32;
+/** The yaml library's bound on nodes reached through aliases (its default, stated). */
+export const MAX_ALIAS_EXPANSION = 100;
+
+function refuse(message: string, line?: number): FleetParse {
+  return { ok: false, violations: [{ rule: "yaml", severity: "error", path: "(root)", message, ...(line === undefined ? {} : { line }) }] };
+}
+
+function yamlViolation(e: YAMLError): Violation {
+  const line = e.linePos?.[0]?.line;
+  const where = `line ${line ?? "?"}, column ${e.linePos?.[0]?.col ?? "?"}`;
+  const message = e.code === "MULTIPLE_DOCS"
+    ? `the file holds more than one YAML document (a '---' separator at ${where}): a fleet file is one document; remove the separator or split the file`
+    : e.code === "RESOURCE_EXHAUSTION"
+      ? `the file nests too deeply or repeats too much to read (at ${where}): a fleet is at most about 8 levels deep; remove the extra nesting`
+      : `${(e.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")} — fix the YAML syntax at ${where}`;
+  return { rule: "yaml", severity: "error", path: "(root)", message, ...(line === undefined ? {} : { line }) };
+}
+
+/** Deepest nesting of collections under a node, walked without recursion (a hostile file can be very deep). */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (isMap(node) || isSeq(node)) {
+      deepest = Math.max(deepest, depth);
+      if (depth > MAX_DEPTH * 4) return depth;
+      for (const item of node.items as unknown[]) stack.push([item, depth + 1]);
+    } else if (isPair(node)) {
+      stack.push([node.key, depth], [node.value, depth]);
+    }
+  }
+  return deepest;
 }
 
 /** Splits `deployments[2].recipe` into ["deployments", 2, "recipe"]. */
@@ -96,6 +138,7 @@ function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "not a number (.nan)" : "an infinite number (.inf)";
   // The value itself is not echoed: a misplaced secret must not reach logs.
   return typeof value === "number" ? "a number" : typeof value === "boolean" ? "a boolean" : "a string";
 }

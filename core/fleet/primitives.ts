@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ImageRef } from "./grammar";
 
 /** A DNS-label style name: lower case letters, digits and dashes. Used for machines, deployments, routes. */
 export const Name = z
@@ -34,10 +35,23 @@ export const SecretField = z
 export type SecretField = z.infer<typeof SecretField>;
 
 /** A container image reference; pin a version tag or a digest. */
-export const Image = z.string().min(1).describe("Container image, pinned by tag or digest, e.g. 'vllm/vllm-openai:v0.11.0'.");
+export const Image = ImageRef;
 
 /** Duration like `15d`, `12h`, `30m` (Prometheus style). */
 export const Duration = z
   .string()
-  .regex(/^[0-9]+(ms|s|m|h|d|w|y)$/, "a duration like '15d', '12h' or '30m'")
+  .regex(/^[0-9]{1,6}(ms|s|m|h|d|w|y)$/, "a duration like '15d', '12h' or '30m'")
   .describe("Duration such as '15d', '12h', '30m'.");
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3, y: 365 * 86400e3 };
+
+/** Milliseconds of a `Duration` string (`15s` → 15000). */
+export function durationMs(value: string): number {
+  const match = /^([0-9]+)(ms|s|m|h|d|w|y)$/.exec(value);
+  return match ? Number(match[1]) * (DURATION_MS[match[2] as string] ?? NaN) : NaN;
+}
+
+/** A Duration between `min` and `max` (as Duration strings), e.g. a scrape interval Prometheus accepts. */
+export function boundedDuration(min: string, max: string) {
+  return Duration.refine((v) => durationMs(v) >= durationMs(min) && durationMs(v) <= durationMs(max), `must be between ${min} and ${max}`);
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CatalogId, EnvName, EnvValue, HfRepoId, PlainText, RepoFile, Revision } from "./grammar";
 import { Image } from "./primitives";
 
 /** Engines a recipe can run on. `llama-swap` is not a recipe engine: swap slots are deployments. */
@@ -56,14 +57,14 @@ export type Architecture = z.infer<typeof Architecture>;
 export const ModelRef = z
   .strictObject({
     /** Hugging Face repository id, e.g. `Qwen/Qwen3-8B-AWQ`. */
-    id: z.string().min(1).describe("Hugging Face repository id, e.g. 'Qwen/Qwen3-8B-AWQ'."),
+    id: HfRepoId.describe("Hugging Face repository id, e.g. 'Qwen/Qwen3-8B-AWQ'."),
     /** Commit sha or tag to pin; part of the recipe hash. */
-    revision: z.string().min(1).optional().describe("Revision (commit sha or tag) to pin."),
+    revision: Revision.optional().describe("Revision (commit sha or tag) to pin."),
     /** A model catalog id (e.g. `llama-3.1-8b`) or inline architecture numbers. */
-    config: z.union([z.string(), Architecture]).optional()
+    config: z.union([CatalogId, Architecture]).optional()
       .describe("Model catalog id (e.g. 'llama-3.1-8b') or inline architecture; default: looked up from the repository id."),
     /** GGUF file inside the repository (llama.cpp, Ollama). */
-    file: z.string().optional().describe("GGUF file name inside the repository (llama.cpp)."),
+    file: RepoFile.optional().describe("GGUF file name inside the repository (llama.cpp)."),
     /** Where engines fetch the weights: the fleet's store (MinIO) first, or the public hub. */
     source: z.enum(["hub", "store"]).default("hub").describe("Where engines fetch weights: 'store' (the fleet's MinIO, synced into the cache volume before start) or 'hub'."),
     /** Measured size of the weights on one GPU, GiB; overrides the estimate. */
@@ -77,7 +78,7 @@ export const Speculative = z
     /** Speculative decoding method. */
     method: z.enum(["ngram", "eagle", "eagle3", "mtp", "draft_model", "suffix", "dflash"]).describe("Speculative decoding method."),
     /** Draft model repository (draft_model, eagle, eagle3, dflash). */
-    model: z.string().optional().describe("Draft model repository id."),
+    model: HfRepoId.optional().describe("Draft model repository id."),
     /** Tokens proposed per step (num_speculative_tokens). */
     numSpeculativeTokens: z.number().int().positive().max(64).describe("Tokens proposed per step (num_speculative_tokens)."),
     /** Draft model size in GiB, counted against the engine's memory. */
@@ -91,7 +92,7 @@ export const Recipe = z
     /** Inference engine that serves the recipe. */
     engine: EngineId,
     /** Engine version; selects the image tag and the memory model (CUDA-graph accounting). */
-    engineVersion: z.string().regex(/^\d+\.\d+(\.\d+)?/).optional().describe("Engine version, e.g. '0.11.0'; default from the engine catalog."),
+    engineVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, "use a version like '0.26.0' (vLLM), 'b10902' (llama.cpp) or 'v255-b10902' (llama-swap)").optional().describe("Engine version, e.g. '0.11.0'; default from the engine catalog."),
     /** Image override; default comes from the engine catalog for the machine's CPU architecture. */
     image: Image.optional(),
     /** The model the recipe serves. */
@@ -99,7 +100,7 @@ export const Recipe = z
     /** Weight format; drives memory math and hardware checks. */
     quantization: Quantization.default("bf16"),
     /** Context length served (vLLM --max-model-len, llama.cpp --ctx-size). */
-    maxModelLen: z.number().int().positive().default(8192).describe("Context length (--max-model-len / --ctx-size)."),
+    maxModelLen: z.number().int().positive().max(16777216).default(8192).describe("Context length (--max-model-len / --ctx-size)."),
     /** Fraction of the GPU this engine may take (vLLM/SGLang). */
     gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe("Fraction of GPU memory for this engine (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static). Default 0.9 for vLLM."),
     /** Concurrent sequences (vLLM --max-num-seqs, llama.cpp --parallel). */
@@ -109,7 +110,7 @@ export const Recipe = z
     /** KV-cache element type. */
     kvCacheDtype: KvCacheDtype.default("auto"),
     /** Tensor-parallel size (GPUs per engine). */
-    tensorParallel: z.number().int().positive().default(1).describe("Tensor-parallel size (GPUs per engine)."),
+    tensorParallel: z.number().int().positive().max(64).default(1).describe("Tensor-parallel size (GPUs per engine)."),
     /** Speculative decoding settings. */
     speculative: Speculative.optional(),
     /** Pass --trust-remote-code (runs code from the model repository). */
@@ -117,9 +118,9 @@ export const Recipe = z
     /** Force prefix caching on/off (vLLM V1 default on). */
     enablePrefixCaching: z.boolean().optional().describe("Force prefix caching on/off (vLLM V1 default on)."),
     /** Extra engine arguments appended verbatim (reviewed in the plan). */
-    extraArgs: z.array(z.string()).default([]).describe("Extra engine arguments appended verbatim."),
+    extraArgs: z.array(PlainText).default([]).describe("Extra engine arguments appended verbatim."),
     /** Plain environment for the engine (no secrets: use secretEnv). */
-    env: z.record(z.string(), z.string()).default({}).describe("Plain environment variables (never secrets)."),
+    env: z.record(EnvName, EnvValue).default({}).describe("Plain environment variables (never secrets)."),
   })
   .describe("Engine + model + quantisation + flags + context length.");
 export type Recipe = z.infer<typeof Recipe>;

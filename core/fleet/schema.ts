@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Duration, Image, Name, Port, SecretField } from "./primitives";
+import { AbsoluteDir, BindAddress, BucketName, CatalogId, DockerHost, HostAddress, HttpUrl, PlainText, TailnetName } from "./grammar";
+import { Image, Name, Port, SecretField, boundedDuration } from "./primitives";
 import { Recipe } from "./recipe";
 
 export const Machine = z
@@ -7,18 +8,25 @@ export const Machine = z
     /** Unique name (a DNS label). */
     name: Name,
     /** Hardware catalog id, e.g. `rtx-5090`, `dgx-spark`, `cpu`. */
-    hardware: z.string().min(1).describe("Hardware catalog id: rtx-5090, rtx-4090, rtx-4080, rtx-3090, l40s, a100-40gb, a100-80gb, h100-80gb, h200, rtx-pro-6000, dgx-spark, cpu."),
+    hardware: CatalogId.describe("Hardware catalog id: rtx-5090, rtx-4090, rtx-4080, rtx-3090, l40s, a100-40gb, a100-80gb, h100-80gb, h200, rtx-pro-6000, dgx-spark, cpu."),
     /** Number of GPUs of that kind in the machine. */
     gpus: z.number().int().positive().default(1).describe("GPUs of this kind in the machine."),
     /** Name or address other fleet members use to reach it (MagicDNS name over the mesh). */
-    address: z.string().min(1).describe("How the gateway and Prometheus reach this machine: MagicDNS name (spark.example.ts.net) or 127.0.0.1."),
+    address: HostAddress.describe("How the gateway and Prometheus reach this machine: MagicDNS name (spark.example.ts.net) or 127.0.0.1."),
     /** Address engine ports are published on: the machine's mesh IP or loopback, never 0.0.0.0. */
-    bindAddress: z.string().default("127.0.0.1").describe("Address engine ports are published on: the mesh address or 127.0.0.1 (never 0.0.0.0)."),
+    bindAddress: BindAddress.default("127.0.0.1").describe("IPv4 address engine ports are published on: the mesh address or 127.0.0.1. 0.0.0.0 (every interface) needs allowPublicBind: true."),
+    /**
+     * Opt-in to binding services on every interface (bindAddress 0.0.0.0, or `--host 0.0.0.0` in a
+     * recipe's extraArgs). Engines have no authentication: only set this behind a firewall you control.
+     * @default false
+     */
+    allowPublicBind: z.boolean().default(false)
+      .describe("Allow services on this machine to listen on every interface (0.0.0.0). Engines have no authentication: keep false unless a firewall you control fronts the machine."),
     /** Docker engine of the machine: where it listens and how containers are networked. */
     docker: z
       .strictObject({
         /** Docker host: the local socket or `ssh://user@host` over the mesh. */
-        host: z.string().default("unix:///var/run/docker.sock").describe("Docker host: 'unix:///var/run/docker.sock' or 'ssh://user@host' over the mesh."),
+        host: DockerHost.default("unix:///var/run/docker.sock").describe("Docker host: 'unix:///var/run/docker.sock' or 'ssh://user@host' over the mesh."),
         /** `host` networking (services bind bindAddress directly) or `bridge` (ports published on bindAddress). */
         network: z.enum(["host", "bridge"]).default("bridge").describe("Container networking: 'bridge' publishes ports on bindAddress; 'host' binds services to bindAddress."),
       })
@@ -27,7 +35,7 @@ export const Machine = z
     /** Usable GPU memory override in GiB (what the device reports). */
     memoryGiB: z.number().positive().optional().describe("Usable GPU memory in GiB, overriding the hardware catalog."),
     /** Host path used as the model cache volume. */
-    modelCacheDir: z.string().optional().describe("Host directory for the model cache; default a named Docker volume."),
+    modelCacheDir: AbsoluteDir.optional().describe("Absolute host directory for the model cache, e.g. /srv/models; default a named Docker volume."),
   })
   .describe("A machine that runs containers.");
 export type Machine = z.infer<typeof Machine>;
@@ -37,25 +45,25 @@ export const Deployment = z
     /** Unique name (a DNS label). */
     name: Name,
     /** Recipe to run (a key of `recipes`). Exclusive with `swap`. */
-    recipe: z.string().optional().describe("Recipe name (a key of recipes). Give recipe or swap."),
+    recipe: Name.optional().describe("Recipe name (a key of recipes). Give recipe or swap."),
     /** A hot-swap slot: llama-swap loads one of these recipes on demand. */
     swap: z
       .strictObject({
         /** Recipes llama-swap may load, one at a time (llamacpp recipes). */
-        recipes: z.array(z.string()).min(1).describe("Recipes llama-swap may load, one at a time."),
+        recipes: z.array(Name).min(1).describe("Recipes llama-swap may load, one at a time."),
         /** Unload a model after this many idle seconds (0 = never). */
-        ttlSeconds: z.number().int().nonnegative().default(600).describe("Unload a model after this many idle seconds (0 = never)."),
+        ttlSeconds: z.number().int().nonnegative().max(604800).default(600).describe("Unload a model after this many idle seconds (0 = never)."),
         /** llama-swap image override. */
         image: Image.optional(),
       })
       .optional()
       .describe("Hot-swap slot served by llama-swap."),
     /** Machine name (a machines[].name). */
-    machine: z.string().describe("Machine name (a machines[].name)."),
+    machine: Name.describe("Machine name (a machines[].name)."),
     /** Port the service listens on. */
     port: Port,
     /** GPU indices on the machine; default all GPUs the recipe's tensor parallel needs, from 0. */
-    gpuIndices: z.array(z.number().int().nonnegative()).optional().describe("GPU indices used, e.g. [0]; default the first tensorParallel GPUs."),
+    gpuIndices: z.array(z.number().int().nonnegative().max(255)).min(1).refine((a) => new Set(a).size === a.length, "lists a GPU twice: give each index once").optional().describe("GPU indices used, e.g. [0]; default the first tensorParallel GPUs."),
     /** Name clients and routes use; replicas share it. Default: the deployment name. */
     servedName: Name.optional().describe("Model name served through the gateway; deployments sharing it are load-balanced. Default: the deployment name."),
     /** Identical copies on consecutive ports, named `<name>-1..n`. */
@@ -69,11 +77,11 @@ export const CloudProvider = z
     /** Unique name (a DNS label). */
     name: Name,
     /** LiteLLM model string, e.g. `deepseek/deepseek-chat`, `anthropic/claude-sonnet-4-5`. */
-    model: z.string().min(1).describe("LiteLLM model string, e.g. 'deepseek/deepseek-chat'."),
+    model: PlainText.describe("LiteLLM model string, e.g. 'deepseek/deepseek-chat'."),
     /** API key, as {secret: <stack config key>}. */
     apiKey: SecretField,
     /** Custom API base URL. */
-    apiBase: z.string().url().optional().describe("Custom API base URL."),
+    apiBase: HttpUrl.optional().describe("Custom API base URL."),
     /** Context window in tokens (for context-window fallback checks). */
     contextWindow: z.number().int().positive().describe("Context window in tokens (for context-window fallback checks)."),
   })
@@ -84,7 +92,7 @@ export const Route = z
     /** Unique name (a DNS label). */
     name: Name,
     /** Ordered: the first is primary, the rest are fallbacks. Served names, deployments, cloud providers or other routes. */
-    targets: z.array(z.string()).min(1).describe("Ordered targets: the first serves, the rest are fallbacks (served names, deployment names or cloud provider names)."),
+    targets: z.array(Name).min(1).describe("Ordered targets: the first serves, the rest are fallbacks (served names, deployment names or cloud provider names)."),
     /** Context the route promises; every fallback must serve at least this. Default: the primary's. */
     contextWindow: z.number().int().positive().optional().describe("Context (tokens) the route promises; every fallback must serve at least this. Default: the primary target's window."),
   })
@@ -93,7 +101,7 @@ export const Route = z
 export const Gateway = z
   .strictObject({
     /** Machine that runs LiteLLM. */
-    machine: z.string().describe("Machine that runs the LiteLLM gateway (a machines[].name)."),
+    machine: Name.describe("Machine that runs the LiteLLM gateway (a machines[].name)."),
     /** Port clients call. */
     port: Port.default(4000),
     /** LiteLLM master key (must start with sk-), as {secret: <key>}. */
@@ -109,7 +117,7 @@ export const Gateway = z
     numRetries: z.number().int().nonnegative().default(3)
       .describe("Retries within a model group before falling back; a backend that refuses connections or answers 5xx is cooled down at once, so a retry lands on another replica."),
     /** Request timeout. */
-    timeoutSeconds: z.number().positive().default(600).describe("Request timeout."),
+    timeoutSeconds: z.number().positive().max(86400).default(600).describe("Request timeout."),
     /** Other failures (timeouts, 4xx) per minute before a backend is cooled down; refused connections and 5xx cool it at once. */
     allowedFails: z.number().int().positive().default(3)
       .describe("Other failures (timeouts, 4xx) per minute before a backend is cooled down; refused connections and 5xx cool it down at once."),
@@ -117,7 +125,7 @@ export const Gateway = z
      * How long a failing backend is skipped. A rollout waits this long (plus 2 s) after a wave is
      * healthy before the next wave stops its engines, so the gateway has taken the new ones back.
      */
-    cooldownSeconds: z.number().int().positive().default(10)
+    cooldownSeconds: z.number().int().positive().max(3600).default(10)
       .describe("How long a failing backend is skipped; a rollout waits this long (+2 s) between waves so the gateway has taken the new engines back."),
   })
   .describe("LiteLLM gateway in front of every engine.");
@@ -127,20 +135,20 @@ export const BurstPool = z
     /** Unique name (a DNS label). */
     name: Name,
     /** Recipe burst hosts run. */
-    recipe: z.string().describe("Recipe the pool's hosts run (a key of recipes)."),
+    recipe: Name.describe("Recipe the pool's hosts run (a key of recipes)."),
     /** Hosts to keep running now. */
     desired: z.number().int().nonnegative().default(0).describe("Hosts to keep running now."),
     /** Hard cap on hosts in this pool. */
-    maxHosts: z.number().int().positive().describe("Hard cap on hosts in this pool."),
+    maxHosts: z.number().int().positive().max(64).describe("Hard cap on hosts in this pool."),
     /** Price cap per host, $/hour (dph_total). */
     maxPricePerHour: z.number().positive().describe("Price cap per host, $/hour (dph_total)."),
     /** How offers are ranked. */
     selection: z.enum(["cheapest", "network-first", "time-to-useful"]).default("time-to-useful")
       .describe("Offer ranking: cheapest, network-first (inet_down descending) or time-to-useful (expected seconds until serving)."),
     /** Acceptable hardware catalog ids, e.g. [rtx-5090, rtx-4090]. */
-    gpu: z.array(z.string()).min(1).describe("Acceptable hardware catalog ids, e.g. [rtx-5090, rtx-4090]."),
+    gpu: z.array(CatalogId).min(1).describe("Acceptable hardware catalog ids, e.g. [rtx-5090, rtx-4090]."),
     /** GPUs per rented host. */
-    numGpus: z.number().int().positive().default(1).describe("GPUs per rented host."),
+    numGpus: z.number().int().positive().max(16).default(1).describe("GPUs per rented host."),
     /** Minimum download bandwidth of an offer, Mb/s. */
     minInetDownMbps: z.number().nonnegative().default(500).describe("Minimum download bandwidth of an offer, Mb/s."),
     /** Minimum Vast reliability score (0-1). */
@@ -148,7 +156,7 @@ export const BurstPool = z
     /** Only verified Vast hosts. */
     verifiedOnly: z.boolean().default(true).describe("Only verified Vast hosts."),
     /** Disk to rent per host, GB. */
-    diskGb: z.number().int().positive().default(100).describe("Disk to rent per host, GB."),
+    diskGb: z.number().int().positive().max(100000).default(100).describe("Disk to rent per host, GB."),
     /** Served name of the burst engines; default the pool name. */
     servedName: Name.optional().describe("Served name of the burst engines; default the pool name."),
   })
@@ -163,7 +171,7 @@ export const Burst = z
     /** Hard budget for all pools, $/hour. */
     budgetPerHour: z.number().positive().describe("Hard budget for all pools, $/hour."),
     /** A host with no requests for this long destroys itself. */
-    idleMinutes: z.number().int().positive().default(15).describe("A host with no requests for this long destroys itself."),
+    idleMinutes: z.number().int().positive().max(10080).default(15).describe("A host with no requests for this long destroys itself."),
     /** Engine port inside burst hosts. */
     port: Port.default(8000).describe("Engine port inside burst hosts."),
     /** Burst pools, one recipe each. */
@@ -176,7 +184,7 @@ export const Mesh = z
     /** Mesh provider; Tailscale is supported. */
     provider: z.literal("tailscale").describe("Mesh provider; Tailscale is supported."),
     /** Tailnet name, e.g. example.ts.net or the organisation name. */
-    tailnet: z.string().min(1).describe("Tailnet name, e.g. 'example.ts.net'."),
+    tailnet: TailnetName.describe("Tailnet name, e.g. 'example.ts.net'."),
     /** Tailscale API key or OAuth client secret reference. */
     apiKey: SecretField.optional().describe("Tailscale API key, as {secret: tailscaleApiKey}."),
     /** Lifetime of the ephemeral keys burst hosts join with. */
@@ -187,13 +195,13 @@ export const Mesh = z
 export const Storage = z
   .strictObject({
     /** Machine that runs MinIO. */
-    machine: z.string().describe("Machine that runs MinIO (a machines[].name)."),
+    machine: Name.describe("Machine that runs MinIO (a machines[].name)."),
     /** Buckets to create; the first holds models and is versioned. */
     port: Port.default(9000),
     /** Buckets to create; the first holds models and is versioned. */
     consolePort: Port.default(9001),
     /** Buckets to create; the first holds models and is versioned. */
-    buckets: z.array(Name).min(1).default(["models"]).describe("Buckets to create; the first holds models and is versioned."),
+    buckets: z.array(BucketName).min(1).default(["models"]).describe("Buckets to create; the first holds models and is versioned."),
     /** MinIO root user, as {secret: minioRootUser}. */
     rootUser: SecretField,
     /** MinIO root password, as {secret: minioRootPassword}. */
@@ -204,13 +212,13 @@ export const Storage = z
 export const Monitoring = z
   .strictObject({
     /** Machine that runs Prometheus. */
-    machine: z.string().describe("Machine that runs Prometheus (a machines[].name)."),
+    machine: Name.describe("Machine that runs Prometheus (a machines[].name)."),
     /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
     port: Port.default(9090),
     /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
-    retention: Duration.default("15d"),
+    retention: boundedDuration("1h", "100y").default("15d"),
     /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
-    scrapeInterval: Duration.default("15s"),
+    scrapeInterval: boundedDuration("1s", "1h").default("15s"),
     /** Run node exporter (and DCGM exporter on GPU machines) on every machine. */
     exporters: z.boolean().default(true).describe("Run node exporter (and DCGM exporter on GPU machines) on every machine."),
   })
@@ -240,9 +248,9 @@ export const Rollout = z
     /** Engines of one route replaced at a time. */
     maxUnavailable: z.number().int().positive().default(1).describe("Engines of one route replaced at a time."),
     /** Wait this long for an engine to become healthy. */
-    healthTimeoutSeconds: z.number().int().positive().default(900).describe("Wait this long for an engine to become healthy."),
+    healthTimeoutSeconds: z.number().int().positive().max(86400).default(900).describe("Wait this long for an engine to become healthy."),
     /** When an engine is stopped (replaced or removed), in-flight requests get this long to finish before it is killed. */
-    drainSeconds: z.number().int().nonnegative().default(30)
+    drainSeconds: z.number().int().nonnegative().max(3600).default(30)
       .describe("When an engine is stopped, in-flight requests get this long to finish (SIGTERM, then SIGKILL)."),
   })
   .describe("How engine changes roll out.");

@@ -46,6 +46,8 @@ export interface ResolvedInstance {
 
 export interface ResolvedFleet {
   readonly fleet: Fleet;
+  /** Every recipe with its architecture, resolved once. */
+  readonly recipes: ReadonlyMap<string, ResolvedRecipe>;
   readonly machines: readonly ResolvedMachine[];
   readonly instances: readonly ResolvedInstance[];
 }
@@ -57,14 +59,20 @@ export function resolveFleet(fleet: Fleet): ResolvedFleet {
     return { spec, path: `machines[${i}]`, hardware, memoryGiB: spec.memoryGiB ?? hardware?.memoryGiB };
   });
   const byName = new Map(machines.map((m) => [m.spec.name, m]));
+  const recipesByName = new Map(Object.entries(fleet.recipes).map(([name, recipe]): [string, ResolvedRecipe] =>
+    [name, { name, recipe, architecture: resolveArchitecture(recipe) }]));
+  const fits = new Map<string, FitResult | undefined>();
   const instances = fleet.deployments.flatMap((spec, i) => {
     const machine = byName.get(spec.machine);
     const recipeNames = spec.swap ? spec.swap.recipes : spec.recipe ? [spec.recipe] : [];
     const recipes = recipeNames.flatMap((name) => {
-      const recipe = fleet.recipes[name];
-      return recipe ? [{ name, recipe, architecture: resolveArchitecture(recipe) }] : [];
+      const recipe = recipesByName.get(name);
+      return recipe ? [recipe] : [];
     });
-    const fit = largestFit(recipes, machine);
+    // Deployments of one recipe set on one machine share a fit: large fleets repeat them.
+    const fitKey = `${spec.machine}\u0000${recipeNames.join("\u0000")}`;
+    if (!fits.has(fitKey)) fits.set(fitKey, largestFit(recipes, machine));
+    const fit = fits.get(fitKey);
     return Array.from({ length: spec.replicas }, (_, r): ResolvedInstance => ({
       name: spec.replicas > 1 ? `${spec.name}-${r + 1}` : spec.name,
       path: `deployments[${i}]`,
@@ -78,7 +86,7 @@ export function resolveFleet(fleet: Fleet): ResolvedFleet {
       fit,
     }));
   });
-  return { fleet, machines, instances };
+  return { fleet, recipes: recipesByName, machines, instances };
 }
 
 /** A model name an instance answers to through the gateway. */
@@ -111,8 +119,8 @@ export function resolveArchitecture(recipe: Recipe): ModelArchitecture | undefin
   return findModel(config ?? recipe.model.id)?.architecture;
 }
 
-/** Memory fit of one recipe on a machine's GPU. */
-export function fitRecipe(recipe: ResolvedRecipe, machine: ResolvedMachine): FitResult | undefined {
+/** Memory fit of one recipe on a machine's GPU (or a GPU a burst pool may rent: no machine spec). */
+export function fitRecipe(recipe: ResolvedRecipe, machine: Pick<ResolvedMachine, "hardware" | "memoryGiB">): FitResult | undefined {
   const { hardware, memoryGiB } = machine;
   if (!hardware || memoryGiB === undefined || !recipe.architecture) return undefined;
   const r = recipe.recipe;

@@ -74,7 +74,7 @@ describe("the pack", () => {
     for (const name of names) assert.match(name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
     const core = fleetChecks.map((c) => c.name);
     assert.deepEqual(names.filter((n) => core.includes(n)).sort(), [
-      "burst-budget", "gateway-routes-resolve", "gpu-oversubscription", "image-arch-matches-machine", "memory-fit", "port-collision", "quantization-supported",
+      "burst-budget", "engine-not-public", "gateway-routes-resolve", "gpu-oversubscription", "image-arch-matches-machine", "memory-fit", "port-collision", "quantization-supported",
     ]);
   });
 
