@@ -1,3 +1,4 @@
+import { shellQuote } from "../core/render/shell";
 import { join } from "node:path";
 import { flaggedSecretValues } from "../core/checks/secrets";
 import { plan } from "../core/plan/plan";
@@ -53,7 +54,7 @@ export function renderedFiles(p: Plan): Record<string, string> {
   }
   if (p.mesh) files["tailscale-policy.hujson"] = p.mesh.policyHujson;
   for (const e of p.engines) {
-    files[join("engines", `${e.deployment}.argv`)] = `${e.argv.map(shellQuote).join(" \\\n  ")}\n`;
+    files[join("engines", `${e.deployment}.argv`)] = `${e.argv.map((arg) => shellQuote(arg)).join(" \\\n  ")}\n`;
     for (const f of e.container.files) files[join("engines", e.deployment, f.containerPath.replace(/^\//, ""))] = f.content;
   }
   return files;
@@ -62,8 +63,4 @@ export function renderedFiles(p: Plan): Record<string, string> {
 function writeRenderedFiles(p: Plan, dir: string, io: CliIo): void {
   for (const [name, content] of Object.entries(renderedFiles(p))) io.writeFile(join(dir, name), content);
   io.err(`wrote ${Object.keys(renderedFiles(p)).length} files to ${dir}`);
-}
-
-function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_./:=@,+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,3 +1,4 @@
+import { shellCommand } from "../core/render/shell";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -46,7 +47,7 @@ export function tailscaleUpCommand(machine: string, tags: readonly string[], sud
     "--ssh",
     `--timeout=${UP_TIMEOUT}`,
   ];
-  return [...(sudo ? ["sudo", "-n"] : []), ...argv].map(shellQuote).join(" ");
+  return shellCommand([...(sudo ? ["sudo", "-n"] : []), ...argv]);
 }
 
 /**
@@ -80,7 +81,3 @@ export class MeshJoin extends pulumi.ComponentResource {
   }
 }
 
-/** POSIX shell quoting, leaving plain words (flags, tags, DNS labels) as they are. */
-function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
-}

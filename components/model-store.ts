@@ -1,3 +1,4 @@
+import { shellQuote } from "../core/render/shell";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerSpec, StorePlan } from "../core/plan/types";
@@ -94,9 +95,9 @@ export function setupScript(plan: StorePlan, readOnlyUser: boolean): string {
   const rootPassword = envOf(plan, plan.rootPasswordSecret);
   const lines = [
     "set -eu",
-    `mc alias set store ${quote(plan.endpoint)} "$${rootUser}" "$${rootPassword}"`,
-    ...plan.buckets.map((b) => `mc mb --ignore-existing ${quote(`store/${b}`)}`),
-    ...plan.versionedBuckets.map((b) => `mc version enable ${quote(`store/${b}`)}`),
+    `mc alias set store ${shellQuote(plan.endpoint)} "$${rootUser}" "$${rootPassword}"`,
+    ...plan.buckets.map((b) => `mc mb --ignore-existing ${shellQuote(`store/${b}`)}`),
+    ...plan.versionedBuckets.map((b) => `mc version enable ${shellQuote(`store/${b}`)}`),
   ];
   if (readOnlyUser) {
     lines.push(
@@ -126,8 +127,4 @@ function envOf(plan: StorePlan, secret: string): string {
   const env = plan.container.secretEnv.find((s) => s.secret === secret);
   if (!env) throw new Error(`store: the MinIO container has no env var for the secret '${secret}'`);
   return env.name;
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

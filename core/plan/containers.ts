@@ -1,4 +1,5 @@
 import type { CpuArch } from "../catalog/types";
+import { shellCommand } from "../render/shell";
 import type { ResolvedMachine } from "./resolve";
 import type { ContainerSpec, HealthCheck, PortMapping } from "./types";
 
@@ -28,10 +29,11 @@ export function platformOf(arch: CpuArch): `linux/${CpuArch}` {
  */
 export function httpHealthCheck(machine: ResolvedMachine, port: number, path: string, startPeriodSeconds: number): HealthCheck {
   const url = `http://${probeHost(machine)}:${port}${path}`;
+  // The URL reaches python as an argument, never inside its source; every word is quoted once.
   const probe = [
-    `curl -fsS -o /dev/null ${url}`,
-    `wget -q -O /dev/null ${url}`,
-    `python3 -c "import urllib.request; urllib.request.urlopen('${url}', timeout=4)"`,
+    shellCommand(["curl", "-fsS", "-o", "/dev/null", url]),
+    shellCommand(["wget", "-q", "-O", "/dev/null", url]),
+    shellCommand(["python3", "-c", "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=4)", url]),
   ].join(" || ");
   return { test: ["CMD-SHELL", probe], path, port, intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds };
 }

@@ -2,6 +2,7 @@ import { defaultEngineImage, engineProfile } from "../catalog/engines";
 import { MODEL_CACHE_PATH, renderEngine, renderLlamaSwap } from "../render/engines";
 import type { EngineRender } from "../render/engines/types";
 import { recipeHash, swapSlotHash } from "../render/recipe-hash";
+import { shellCommand } from "../render/shell";
 import { serviceImage } from "../catalog/services";
 import type { Fleet } from "../fleet/schema";
 import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./containers";
@@ -100,8 +101,8 @@ function planModelSync(fleet: Fleet, d: ResolvedInstance, machine: ResolvedMachi
   const storeMachine = fleet.machines.find((m) => m.name === storage.machine);
   const endpoint = `http://${storeMachine?.address ?? "127.0.0.1"}:${storage.port}`;
   const bucket = storage.buckets[0] ?? "models";
-  const mirrors = recipes.map((r) => `mc mirror --overwrite --remove store/${bucket}/${storePrefix(r)} ${storeModelPath(r)}`);
-  const script = [`mc alias set store ${endpoint} "$STORE_ACCESS_KEY" "$STORE_SECRET_KEY" >/dev/null`, ...mirrors].join(" && ");
+  const mirrors = recipes.map((r) => shellCommand(["mc", "mirror", "--overwrite", "--remove", `store/${bucket}/${storePrefix(r)}`, storeModelPath(r)]));
+  const script = [`${shellCommand(["mc", "alias", "set", "store", endpoint])} "$STORE_ACCESS_KEY" "$STORE_SECRET_KEY" >/dev/null`, ...mirrors].join(" && ");
   const first = recipes[0]!;
   return {
     bucket,

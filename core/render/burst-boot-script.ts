@@ -1,6 +1,7 @@
 import { BOOT_SHELL_FUNCTIONS } from "../burst/boot-shell-functions";
 import type { ActivityProbe } from "../burst/engine-facts";
 import type { CpuArch } from "../catalog/types";
+import { shellQuote as shellWord } from "./shell";
 
 /** Everything a burst host's boot script says. Holds names of secrets, never their values. */
 export interface BurstBootScriptInput {
@@ -47,10 +48,11 @@ export const BOOT_SCRIPT_ENVIRONMENT = ["TS_AUTHKEY", "CONTAINER_ID", "CONTAINER
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** One shell word: single-quoted, with embedded single quotes closed, escaped and reopened. */
+/** One shell word, always single-quoted (the shared quoting with no plain-word shortcut). */
 export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+  return shellWord(value, QUOTE_ALWAYS);
 }
+const QUOTE_ALWAYS = /(?!)/;
 
 function checkInput(input: BurstBootScriptInput): void {
   const names = [...Object.keys(input.env), ...input.secretEnvNames];

@@ -218,8 +218,8 @@ describe("gateway, monitoring, store", () => {
     assert.deepEqual(argv(minio), [...(s.container.entrypoint ?? []), ...s.container.args]);
     const setup = recorder.byName("fabric-store-setup");
     const script = (setup.inputs.command as string[])[0] ?? "";
-    for (const b of s.buckets) assert.ok(script.includes(`mc mb --ignore-existing 'store/${b}'`));
-    for (const b of s.versionedBuckets) assert.ok(script.includes(`mc version enable 'store/${b}'`));
+    for (const b of s.buckets) assert.ok(script.includes(`mc mb --ignore-existing store/${b}`));
+    for (const b of s.versionedBuckets) assert.ok(script.includes(`mc version enable store/${b}`));
     assert.match(script, /mc admin user add store "\$RO_ACCESS" "\$RO_SECRET"/);
     assert.match(script, /mc admin policy attach store \S+ --user "\$RO_ACCESS"/);
     assert.equal(setup.inputs.attach, true);

@@ -1,3 +1,4 @@
+import { shellCommand } from "../shell";
 import YAML from "yaml";
 import type { HardwareProfile } from "../../catalog/types";
 import type { Recipe } from "../../fleet/recipe";
@@ -34,10 +35,8 @@ export interface SwapRenderContext {
   readonly members: readonly SwapMember[];
 }
 
-/** Quotes an argument for llama-swap's shell-like `cmd` splitting when it holds anything unusual. */
-function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./${}-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
-}
+/** llama-swap splits `cmd` like a shell but runs no shell; `${PORT}`-style macros stay unquoted for readability. */
+const SWAP_PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./${}-]+$/;
 
 function checkMembers(ctx: SwapRenderContext): void {
   if (ctx.members.length === 0) throw new Error(`swap slot ${ctx.deployment}: swap.recipes is empty; list at least one llamacpp recipe`);
@@ -68,7 +67,7 @@ export function llamaSwapConfig(ctx: SwapRenderContext): Record<string, unknown>
     });
     const env = Object.entries(m.recipe.env).map(([k, v]) => `${k}=${v}`);
     return [m.recipeName, {
-      cmd: [LLAMA_SERVER_BINARY, ...args].map(shellQuote).join(" "),
+      cmd: shellCommand([LLAMA_SERVER_BINARY, ...args], SWAP_PLAIN_WORD),
       proxy: "http://127.0.0.1:${PORT}",
       checkEndpoint: "/health",
       ttl: ctx.ttlSeconds,

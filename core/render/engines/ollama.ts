@@ -1,3 +1,4 @@
+import { shellCommand } from "../shell";
 import { MODEL_CACHE_PATH } from "../../catalog/engines";
 import { ggufQuantTag } from "../../catalog/quantization-support";
 import type { KvCacheDtype } from "../../fleet/recipe";
@@ -38,6 +39,16 @@ function modelSource(ctx: EngineRenderContext): string {
 }
 
 /**
+ * A Modelfile value is one unquoted word up to the end of its line: whitespace, quotes or a line
+ * break would let a value carry directives of its own (SYSTEM, ADAPTER). The schema already refuses
+ * them; this keeps the renderer safe on its own.
+ */
+function modelfileWord(value: string, field: string): string {
+  if (!/^[A-Za-z0-9._:/@+-]+$/.test(value)) throw new Error(`${field}: '${JSON.stringify(value)}' cannot be written into a Modelfile: use a plain repository id and file name`);
+  return value;
+}
+
+/**
  * Ollama loads models on request, so the container creates the deployment's model itself: start
  * `ollama serve`, wait for it, `ollama create <servedName>` from the Modelfile, then wait on the
  * server. The trap hands `docker stop`'s SIGTERM to the server.
@@ -47,7 +58,7 @@ function startScript(servedName: string): string {
     "ollama serve & server=$!",
     "trap 'kill -TERM $server' TERM INT",
     "until ollama list >/dev/null 2>&1; do kill -0 $server || exit 1; sleep 1; done",
-    `ollama create ${servedName} -f ${OLLAMA_MODELFILE_PATH} || { kill -TERM $server; exit 1; }`,
+    `${shellCommand(["ollama", "create", servedName, "-f", OLLAMA_MODELFILE_PATH])} || { kill -TERM $server; exit 1; }`,
     "wait $server",
   ].join("\n");
 }
@@ -66,7 +77,7 @@ export function renderOllama(ctx: EngineRenderContext): EngineRender {
   }
   const kv = kvCacheType(r.kvCacheDtype, ctx.recipeName);
   const quantisedKv = kv === "q8_0" || kv === "q4_0";
-  const modelfile = `FROM ${modelSource(ctx)}\nPARAMETER num_ctx ${r.maxModelLen}\n`;
+  const modelfile = `FROM ${modelfileWord(modelSource(ctx), `recipes.${ctx.recipeName}.model`)}\nPARAMETER num_ctx ${r.maxModelLen}\n`;
   return {
     entrypoint: ["/bin/sh", "-c", startScript(ctx.servedName)],
     args: [],
