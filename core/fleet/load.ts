@@ -127,6 +127,8 @@ function describe(issue: z.core.$ZodIssue): string {
       return `${issue.message} (minimum ${String(issue.minimum)})`;
     case "too_big":
       return `${issue.message} (maximum ${String(issue.maximum)})`;
+    case "invalid_key":
+      return `the name '${String(issue.path[issue.path.length - 1])}' is not allowed here: ${issue.issues.map((i) => i.message).join("; ")}`;
     case "invalid_union":
       return "expected a secret reference like {secret: myKeyName} or a valid alternative for this field";
     default:
