@@ -1,5 +1,5 @@
 import type { Violation } from "../plan/types";
-import type { ResolvedInstance } from "../plan/resolve";
+import type { ResolvedFleet, ResolvedInstance } from "../plan/resolve";
 import { type Check, error, firstReplicas, gib, warning } from "./check";
 
 /** Headroom a unified-memory machine (DGX Spark) keeps for the OS, containers and page cache. */
@@ -11,10 +11,12 @@ export const memoryFit: Check = {
   description: "Weights, activations, runtime overhead and the KV cache for one max-length sequence fit the engine's GPU budget.",
   run(fleet) {
     const out: Violation[] = [];
+    const unsized = new Set<string>();
     for (const d of firstReplicas(fleet)) {
       if (!d.machine?.hardware) continue; // unknown-reference reports it
       for (const r of d.recipes) {
-        if (!r.architecture) {
+        if (!r.architecture && !unsized.has(r.name)) {
+          unsized.add(r.name);
           out.push(error("memory-fit", `recipes.${r.name}.model`,
             `cannot size '${r.recipe.model.id}': it is not in the model catalog; set model.config to a catalog id or inline architecture numbers (layers, hiddenSize, attentionHeads, kvHeads, paramsBillion)`));
         }
@@ -33,9 +35,11 @@ export const gpuOversubscription: Check = {
   description: "Memory budgets of engines that share one GPU sum to at most the GPU (gpu-memory-utilization fractions ≤ 1).",
   run(fleet) {
     const out: Violation[] = [];
+    const tenantsOf = new Map<ResolvedFleet["machines"][number], ResolvedInstance[]>();
+    for (const d of fleet.instances) if (d.machine) { const list = tenantsOf.get(d.machine) ?? []; list.push(d); tenantsOf.set(d.machine, list); }
     for (const machine of fleet.machines) {
       if (!machine.hardware || machine.memoryGiB === undefined) continue;
-      const tenants = fleet.instances.filter((d) => d.machine === machine);
+      const tenants = tenantsOf.get(machine) ?? [];
       for (const d of tenants) {
         const bad = d.gpuIndices.find((g) => g >= machine.spec.gpus);
         if (bad !== undefined) {

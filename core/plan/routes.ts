@@ -1,4 +1,4 @@
-import { type ResolvedFleet, servedModels } from "./resolve";
+import { type ResolvedFleet, type ResolvedInstance, servedModels } from "./resolve";
 
 /** Something a route can send requests to. */
 export type RouteTarget =
@@ -12,11 +12,7 @@ export type RouteResolution =
 
 /** Served-name groups: the model names engines are reachable under, with their smallest context window. */
 export function servedGroups(fleet: ResolvedFleet): Map<string, number> {
-  const groups = new Map<string, number>();
-  for (const m of fleet.instances.flatMap(servedModels)) {
-    groups.set(m.group, Math.min(groups.get(m.group) ?? Infinity, m.contextWindow));
-  }
-  return groups;
+  return routeIndex(fleet).groups;
 }
 
 /** Every name a route target may use, for "did you mean". */
@@ -30,29 +26,61 @@ export function targetNames(fleet: ResolvedFleet): string[] {
   ])];
 }
 
+interface RouteIndex {
+  readonly groups: Map<string, number>;
+  /** The first instance of each deployment name and instance name. */
+  readonly instances: Map<string, ResolvedInstance>;
+  readonly providers: Map<string, GatewayProvider>;
+  readonly routes: Map<string, GatewayRoute>;
+}
+type GatewayProvider = NonNullable<ResolvedFleet["fleet"]["gateway"]>["providers"][number];
+type GatewayRoute = NonNullable<ResolvedFleet["fleet"]["gateway"]>["routes"][number];
+
+/** Lookups every route resolution shares, built once per resolved fleet: routes stay linear in fleet size. */
+const indexes = new WeakMap<ResolvedFleet, RouteIndex>();
+function routeIndex(fleet: ResolvedFleet): RouteIndex {
+  const cached = indexes.get(fleet);
+  if (cached) return cached;
+  const groups = new Map<string, number>();
+  const instances = new Map<string, ResolvedInstance>();
+  for (const d of fleet.instances) {
+    for (const m of servedModels(d)) groups.set(m.group, Math.min(groups.get(m.group) ?? Infinity, m.contextWindow));
+    for (const name of [d.spec.name, d.name]) if (!instances.has(name)) instances.set(name, d);
+  }
+  const gateway = fleet.fleet.gateway;
+  const index: RouteIndex = {
+    groups,
+    instances,
+    providers: new Map((gateway?.providers ?? []).map((p) => [p.name, p])),
+    routes: new Map((gateway?.routes ?? []).map((r) => [r.name, r])),
+  };
+  indexes.set(fleet, index);
+  return index;
+}
+
 /**
  * Flattens a route into its ordered chain of groups and providers: deployment names become their
  * served name, nested routes are expanded in place, duplicates keep their first position.
  */
 export function resolveRoute(fleet: ResolvedFleet, routeName: string, visiting: readonly string[] = []): RouteResolution {
-  const gateway = fleet.fleet.gateway;
-  const route = gateway?.routes.find((r) => r.name === routeName);
-  if (!gateway || !route) return { ok: false, problem: "unknown", target: routeName, index: -1 };
+  const { groups, instances, providers, routes } = routeIndex(fleet);
+  const route = routes.get(routeName);
+  if (!fleet.fleet.gateway || !route) return { ok: false, problem: "unknown", target: routeName, index: -1 };
   if (visiting.includes(routeName)) return { ok: false, problem: "cycle", cycle: [...visiting, routeName] };
-  const groups = servedGroups(fleet);
   const chain: RouteTarget[] = [];
+  const seen = new Set<string>();
   const add = (t: RouteTarget) => {
-    if (!chain.some((c) => c.name === t.name)) chain.push(t);
+    if (!seen.has(t.name)) { seen.add(t.name); chain.push(t); }
   };
   for (const [index, target] of route.targets.entries()) {
-    const provider = gateway.providers.find((p) => p.name === target);
-    const deployment = fleet.instances.find((d) => d.spec.name === target || d.name === target);
+    const provider = providers.get(target);
+    const deployment = instances.get(target);
     // A deployment whose recipes are unknown serves nothing yet; unknown-reference reports it.
     if (deployment && deployment.recipes.length === 0) continue;
     const served = groups.has(target) ? target : deployment ? servedModels(deployment)[0]?.group : undefined;
     if (served !== undefined && groups.has(served)) add({ kind: "group", name: served, contextWindow: groups.get(served) as number });
     else if (provider) add({ kind: "provider", name: provider.name, contextWindow: provider.contextWindow });
-    else if (gateway.routes.some((r) => r.name === target)) {
+    else if (routes.has(target)) {
       const nested = resolveRoute(fleet, target, [...visiting, routeName]);
       if (!nested.ok) return nested;
       nested.chain.forEach(add);

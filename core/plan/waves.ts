@@ -42,13 +42,15 @@ export function rolloutWaves(fleet: ResolvedFleet): string[][] {
   }
   for (const d of fleet.instances) {
     const key = find(servedModels(d)[0]?.group ?? d.name);
-    bundles.set(key, [...(bundles.get(key) ?? []), d.name]);
+    const members = bundles.get(key) ?? [];
+    members.push(d.name);
+    bundles.set(key, members);
   }
   const waves: string[][] = [];
   for (const members of bundles.values()) {
     for (let i = 0; i < members.length; i += maxUnavailable) {
       const wave = Math.floor(i / maxUnavailable);
-      waves[wave] = [...(waves[wave] ?? []), ...members.slice(i, i + maxUnavailable)];
+      (waves[wave] ??= []).push(...members.slice(i, i + maxUnavailable));
     }
   }
   return waves.map((w) => [...w].sort());

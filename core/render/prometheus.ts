@@ -58,18 +58,19 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Groups targets into one scrape job per job name; a job has one metrics path. */
 function scrapeJobs(targets: readonly ScrapeTarget[]): Map<string, { path: string; targets: ScrapeTarget[] }> {
-  const jobs = new Map<string, { path: string; targets: ScrapeTarget[] }>();
+  const jobs = new Map<string, { path: string; targets: ScrapeTarget[]; addresses: Set<string> }>();
   for (const t of targets) {
     checkTarget(t);
-    const job = jobs.get(t.job) ?? { path: t.metricsPath, targets: [] };
+    const job = jobs.get(t.job) ?? { path: t.metricsPath, targets: [], addresses: new Set<string>() };
     if (job.path !== t.metricsPath) {
       throw new Error(`job '${t.job}' has two metrics paths ('${job.path}' and '${t.metricsPath}'): give the targets separate job names`);
     }
-    if (job.targets.some((o) => o.address === t.address)) throw new Error(`job '${t.job}' lists ${t.address} twice`);
+    if (job.addresses.has(t.address)) throw new Error(`job '${t.job}' lists ${t.address} twice`);
+    job.addresses.add(t.address);
     job.targets.push(t);
     jobs.set(t.job, job);
   }
-  return jobs;
+  return new Map([...jobs].map(([name, { path, targets: members }]) => [name, { path, targets: members }]));
 }
 
 /**
