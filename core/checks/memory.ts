@@ -41,7 +41,8 @@ export const gpuOversubscription: Check = {
       if (!machine.hardware || machine.memoryGiB === undefined) continue;
       const tenants = tenantsOf.get(machine) ?? [];
       for (const d of tenants) {
-        const bad = d.gpuIndices.find((g) => g >= machine.spec.gpus);
+        // GPUs the user listed; defaults follow tensorParallel, which deployment-placement reports at the recipe.
+        const bad = d.spec.gpuIndices?.find((g) => g >= machine.spec.gpus);
         if (bad !== undefined) {
           out.push(error("gpu-oversubscription", `${d.path}.gpuIndices`,
             `${d.name} asks for GPU ${bad} but ${machine.spec.name} has ${machine.spec.gpus} GPU(s) (indices 0-${machine.spec.gpus - 1})`));
