@@ -74,7 +74,7 @@ export class FakeVast {
   private nextPort = 41_000;
   private readonly rateLimits: (CountedFault & { retryAfterSeconds: number | null })[] = [];
   private readonly serverErrors: (CountedFault & { echoAuth: EchoAuth })[] = [];
-  private readonly lateRents: (CountedFault & { delayMs: number; answer: "502" | "hang" })[] = [];
+  private readonly lateRents: (CountedFault & { delayMs: number; answer: "502" | "hang"; then: () => void })[] = [];
   private readonly repriced = new Map<number, number>();
   /** List calls a new instance stays invisible for (eventual consistency). */
   private listLagCalls = 0;
@@ -119,9 +119,12 @@ export class FakeVast {
   serverErrorNext(count: number, match: CallMatch = {}, echoAuth: EchoAuth = false): void { this.serverErrors.push({ ...match, remaining: count, echoAuth }); }
   /**
    * The next `count` rents fail from the client's side yet create the instance `delayMs` after the
-   * request: `502` answers an error at once, `hang` never answers (the client times out).
+   * request: `502` answers an error at once, `hang` never answers (the client times out). `then`
+   * runs when such a rent arrives (to inject the next fault at that moment).
    */
-  lateCreationNext(count: number, delayMs: number, answer: "502" | "hang" = "502"): void { this.lateRents.push({ method: "PUT", pathPrefix: "/asks/", remaining: count, delayMs, answer }); }
+  lateCreationNext(count: number, delayMs: number, answer: "502" | "hang" = "502", then: () => void = () => undefined): void {
+    this.lateRents.push({ method: "PUT", pathPrefix: "/asks/", remaining: count, delayMs, answer, then });
+  }
   /** From now on a new instance is missing from `GET /instances/` for its first `calls` list answers. */
   lagList(calls: number): void { this.listLagCalls = calls; }
   /** Instances rented from this offer bill `price` $/h, not the price search showed. */
@@ -225,6 +228,7 @@ export class FakeVast {
     if (late) {
       const timer = setTimeout(() => { this.timers.delete(timer); this.materialize(offer, create); }, late.delayMs);
       this.timers.add(timer);
+      late.then();
       if (late.answer === "502") answer(502, { success: false, error: "server_error", msg: "upstream timed out" });
       return; // "hang": no answer at all; the client's timeout ends the request
     }
