@@ -172,7 +172,7 @@ export class VastClient {
     const contract = contractOf(json);
     if (json?.success === true && contract !== null) return contract;
     throw this.error(
-      `PUT ${endpoint}: ${json?.success === false ? "refused" : "answer without new_contract"}: ${describe(answer, this.clean)}`,
+      `PUT ${endpoint}: ${json?.success === false ? "refused" : "answer without new_contract"}: ${describe(answer, (t) => this.clean(t))}`,
       json?.success === false ? "client" : "protocol", answer.status, `PUT ${endpoint}`, 1, codeOf(json), contract,
     );
   }
@@ -187,7 +187,7 @@ export class VastClient {
     const record = Array.isArray(raw) ? raw[0] : raw;
     if (record === null || record === undefined) return null;
     const instance = instanceOf(record);
-    if (!instance) throw this.error(`GET ${endpoint}: not an instance: ${describe(answer, this.clean)}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
+    if (!instance) throw this.error(`GET ${endpoint}: not an instance: ${describe(answer, (t) => this.clean(t))}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
     return instance;
   }
 
@@ -196,7 +196,7 @@ export class VastClient {
     const endpoint = "/instances/?owner=me";
     const answer = await this.call("GET", endpoint, undefined, "idempotent");
     const raw = asRecord(answer.json)?.instances;
-    if (!Array.isArray(raw)) throw this.error(`GET ${endpoint}: no instances list: ${describe(answer, this.clean)}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
+    if (!Array.isArray(raw)) throw this.error(`GET ${endpoint}: no instances list: ${describe(answer, (t) => this.clean(t))}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
     return raw.flatMap((r) => instanceOf(r) ?? []);
   }
 
@@ -215,7 +215,7 @@ export class VastClient {
     const json = asRecord(answer.json);
     if (answer.status === 404 || codeOf(json) === "no_such_instance") return "already-gone";
     if (json?.success === false) {
-      throw this.error(`DELETE ${endpoint}: refused: ${describe(answer, this.clean)}`, "client", answer.status, `DELETE ${endpoint}`, 1, codeOf(json), null);
+      throw this.error(`DELETE ${endpoint}: refused: ${describe(answer, (t) => this.clean(t))}`, "client", answer.status, `DELETE ${endpoint}`, 1, codeOf(json), null);
     }
     return "destroyed";
   }
@@ -248,7 +248,7 @@ export class VastClient {
       const kind: VastErrorKind = answer.status === 429 ? "rate-limited"
         : answer.status >= 500 ? "server"
           : answer.status === 401 || answer.status === 403 ? "unauthorized" : "client";
-      last = this.error(`${endpoint}: HTTP ${answer.status}: ${describe(answer, this.clean)} (attempt ${attempt})`, kind, answer.status, endpoint, attempt, codeOf(json), contractOf(json));
+      last = this.error(`${endpoint}: HTTP ${answer.status}: ${describe(answer, (t) => this.clean(t))} (attempt ${attempt})`, kind, answer.status, endpoint, attempt, codeOf(json), contractOf(json));
       const retryable = kind === "rate-limited" || (kind === "server" && idempotence === "idempotent");
       if (!retryable) throw last;
       const asked = answer.status === 429 || answer.status === 503 ? retryAfterMs(answer.retryAfter) : null;
@@ -291,10 +291,12 @@ export class VastClient {
   }
 
   /** Removes every secret this client knows (and any 8-character fragment of one) from `text`. */
-  readonly clean = (text: string): string => redact(text, ...this.secrets);
+  clean(text: string): string {
+    return redact(text, ...this.secrets);
+  }
 
   private error(message: string, kind: VastErrorKind, status: number | null, endpoint: string, attempts: number, code: string | null, contractId: number | null): VastError {
-    const clean = this.clean;
+    const clean = (text: string) => this.clean(text);
     return new VastError(clean(message), kind, status, clean(endpoint), attempts, code === null ? null : clean(code), contractId);
   }
 }
