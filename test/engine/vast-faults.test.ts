@@ -76,7 +76,7 @@ const until = async (what: () => boolean, ms: number) => {
 };
 
 describe("issue 11 under the real pulumi engine", () => {
-  test("a lost rent while the list answers 5xx: up fails keeping the label; sweep sees the late host; the next up replaces it deleting first; destroy leaves nothing", async (t) => {
+  test("a lost rent while the list answers 5xx: up fails keeping the label; sweep sees the late host; refresh adopts it; the next up replaces it deleting first; destroy leaves nothing", async (t) => {
     await scenario(t, 1, async (fake, project) => {
       fake.lateCreationNext(1, 300, "502", () => fake.serverErrorNext(TIMING.retry.maxAttempts, { method: "GET", path: "/instances/" }));
       const up = await pulumi(project, "up", "--yes");
@@ -90,9 +90,16 @@ describe("issue 11 under the real pulumi engine", () => {
       assert.equal(dry.code, 1, dry.text);
       assert.match(dry.text, new RegExp(`orphan    ${late.id} fabric-test-reason-burst-1`));
 
+      const refresh = await pulumi(project, "refresh", "--yes");
+      assert.equal(refresh.status, 0, refresh.output);
+      assert.deepEqual((await vastResources(project)).map((r) => r.id), [String(late.id)], "refresh adopts the instance carrying the label");
+      const owned = await sweep(fake, project, false);
+      assert.equal(owned.code, 0, owned.text);
+      assert.match(owned.text, new RegExp(`owned     ${late.id} fabric-test-reason-burst-1`));
+
       const again = await pulumi(project, "up", "--yes");
       assert.equal(again.status, 0, again.output);
-      assert.ok(!fake.instances().some((i) => i.id === late.id), "the replacement's delete destroyed the late host by its label");
+      assert.ok(!fake.instances().some((i) => i.id === late.id), "the replacement (its launch is unknown) deleted the adopted host first");
       assert.equal(fake.instances().length, 1);
       assert.deepEqual((await vastResources(project)).map((r) => r.id), [String(fake.instances()[0]?.id)]);
       assert.equal(fake.maxAlive, 1, "deleted before renting: never two for one slot");
