@@ -5,8 +5,13 @@
 // any fragment of 8 or more characters of any secret, before anything is cut short.
 //
 // This module is captured by Pulumi's function serialization (vast-provider.ts), so it imports
-// nothing but types and uses only globals (fetch, AbortSignal, setTimeout).
+// only types and import-free core, and uses only globals (fetch, AbortSignal, setTimeout).
+import { redact } from "../../core/burst/redact";
+import { retryAfterMs } from "../../core/burst/retry-after";
 import type { VastCreateBody, VastInstanceRecord } from "./vast-api";
+
+export { MIN_SECRET_FRAGMENT, redact } from "../../core/burst/redact";
+export { retryAfterMs } from "../../core/burst/retry-after";
 
 export type { VastCreateBody, VastInstanceRecord, VastPortBinding } from "./vast-api";
 
@@ -76,47 +81,9 @@ export class VastError extends Error {
   }
 }
 
-/** Secret fragments this long or longer are removed by `redact` (a shorter one says too little to matter). */
-export const MIN_SECRET_FRAGMENT = 8;
-
-/**
- * Replaces every run of `text` made of fragments of `MIN_SECRET_FRAGMENT` or more characters of a
- * secret (a whole key, or the prefix an error body's cut left) with `[redacted]`. Secrets shorter
- * than that are replaced where they occur whole; empty ones are ignored.
- */
-export function redact(text: string, ...secrets: readonly string[]): string {
-  const n = MIN_SECRET_FRAGMENT;
-  const grams = new Set<string>();
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= n) for (let i = 0; i + n <= secret.length; i++) grams.add(secret.slice(i, i + n));
-    else if (secret.length > 0) out = out.split(secret).join("[redacted]");
-  }
-  if (grams.size === 0 || out.length < n) return out;
-  const hidden = new Uint8Array(out.length);
-  for (let i = 0; i + n <= out.length; i++) if (grams.has(out.slice(i, i + n))) hidden.fill(1, i, i + n);
-  let result = "";
-  for (let i = 0; i < out.length; i++) {
-    if (!hidden[i]) result += out[i];
-    else if (i === 0 || !hidden[i - 1]) result += "[redacted]";
-  }
-  return result;
-}
-
 /** Longest piece of an API error body kept in a message (after redaction). */
 export const MAX_ERROR_BODY_CHARS = 300;
 
-/**
- * A Retry-After header as milliseconds: delay-seconds or an HTTP date; null when absent or unreadable.
- * Used for 429 and 503, where the API (or a proxy in front of it) may send one.
- */
-export function retryAfterMs(header: string | null, now: number = Date.now()): number | null {
-  if (header === null || header.trim() === "") return null;
-  const value = header.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
 
 /**
  * Pause before retry `retry` (1 = the first retry): the CLI's schedule, a first pause uniform in
