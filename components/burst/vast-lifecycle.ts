@@ -23,6 +23,7 @@
 import { burstHostMaxHours } from "../../core/burst/budget";
 import { type BurstCaps, burstCaps, rentRefusal } from "../../core/burst/headroom";
 import { stackPrefixOfLabel } from "../../core/burst/host-label";
+import { type RentReservation, hostsToCount, settleReservations } from "../../core/burst/rent-ledger";
 import { parseVastOffers } from "../../core/burst/offers";
 import { vastSearchBody } from "../../core/burst/search-body";
 import { type RankedOffer, selectBurstOffers } from "../../core/burst/selection";
@@ -83,6 +84,13 @@ export class InstanceLeftBehind extends Error {
   }
 }
 
+/** The Vast account a host is rented on, as the rent ledger tells accounts apart (no secret in it). */
+export function rentAccount(inputs: Pick<VastInstanceInputs, "baseUrl" | "apiKey">): string {
+  let hash = 0;
+  for (const c of inputs.apiKey) hash = (hash * 31 + c.charCodeAt(0)) | 0;
+  return `${inputs.baseUrl}#${hash}`;
+}
+
 /** Every secret a host's inputs hold: the API key and the instance environment's values. */
 export function secretsOf(inputs: Pick<VastInstanceInputs, "apiKey" | "instanceEnv">): string[] {
   return [inputs.apiKey, ...Object.values(inputs.instanceEnv ?? {})].filter((v): v is string => typeof v === "string" && v.length > 0);
@@ -92,8 +100,11 @@ export function clientFor(inputs: Pick<VastInstanceInputs, "apiKey" | "baseUrl" 
   return new VastClient({ apiKey: inputs.apiKey, baseUrl: inputs.baseUrl, retry: inputs.timing?.retry ?? {}, alsoRedact: secretsOf(inputs).slice(1), log });
 }
 
-/** Rents the best offer that comes up; throws (having destroyed all it rented, or recorded it) when none does. */
-export async function createVastInstance(inputs: VastInstanceInputs, log: Log): Promise<{ id: string; outs: VastInstanceOutputs }> {
+/**
+ * Rents the best offer that comes up; throws (having destroyed all it rented, or recorded it) when
+ * none does. `ledger` is shared by the creates running in this process (see core rent-ledger).
+ */
+export async function createVastInstance(inputs: VastInstanceInputs, log: Log, ledger: RentReservation[] = []): Promise<{ id: string; outs: VastInstanceOutputs }> {
   const client = clientFor(inputs, log);
   const stackPrefix = stackPrefixOfLabel(inputs.label, inputs.pool, inputs.hostIndex);
   if (stackPrefix === null) throw new Error(`${inputs.label}: the label must read fabric-<stack>-${inputs.pool}-${inputs.hostIndex}: the caps and \`fabric burst sweep\` find hosts by it`);
@@ -109,16 +120,24 @@ export async function createVastInstance(inputs: VastInstanceInputs, log: Log): 
   }
   // Set once a rent's outcome stays unknown: from then on every failure keeps the label in the state.
   let unconfirmed = false;
-  // Rents whose outcome stayed unknown count against the caps as if they had created a host: one may
-  // still appear, and the next rent must fit beside it.
-  const lostRents: { id: number; label: string; pricePerHour: number }[] = [];
+  // Each rent is reserved in the ledger from the moment the caps allow it, and released only once
+  // its instance is known not to exist (refused, gone, destroyed). A kept host stays reserved for the
+  // deployment (the list may lag behind it); so does a rent whose outcome stays unknown (id null):
+  // its instance may still appear, and every later rent of this process must fit beside it.
+  const account = rentAccount(inputs);
+  const release = (reservation: RentReservation) => { if (ledger.includes(reservation)) ledger.splice(ledger.indexOf(reservation), 1); };
   try {
     for (const candidate of candidates) {
       const offerId = candidate.offer.id;
-      const live = [...liveHostsOf(await client.listInstances()), ...lostRents];
+      const listed = liveHostsOf(await client.listInstances());
+      settleReservations(ledger, account, listed.map((h) => h.id));
+      const live = hostsToCount(listed, ledger, account);
       const refusal = rentRefusal(live, stackPrefix, caps, candidate.pricePerHour);
       if (refusal !== null) throw new Error(`${inputs.label}: not renting offer ${offerId}: ${refusal}. Hosts no state owns are removed by \`fabric burst sweep --stack <stack> --yes\`${skippedNote(skipped)}`);
       const launch = launchFor(inputs, candidate);
+      // No await between the check and the reservation: concurrent creates see it at their next check.
+      const reservation: RentReservation = { account, label: inputs.label, pricePerHour: candidate.pricePerHour, id: null };
+      ledger.push(reservation);
       let instanceId: number;
       try {
         instanceId = await client.createInstance(offerId, createBody(inputs, launch));
@@ -127,23 +146,26 @@ export async function createVastInstance(inputs: VastInstanceInputs, log: Log): 
         if (e.contractId !== null) {
           await destroyOrSurface(client, inputs, e.contractId, offerId, `the rent was refused (${e.message}) but named instance ${e.contractId}`, skipped, launch);
           skipped.push(`offer ${offerId}: refused with instance ${e.contractId}, destroyed`);
+          release(reservation);
           continue;
         }
         if (isOfferGone(e)) {
           skipped.push(`offer ${offerId}: gone (${e.code ?? `HTTP ${e.status}`})`);
+          release(reservation);
           continue;
         }
+        if (e.kind === "client" || e.kind === "unauthorized") release(reservation);
         if (e.kind !== "timeout" && e.kind !== "network" && e.kind !== "server") throw new Error(`${inputs.label}: renting offer ${offerId} failed: ${e.message}${skippedNote(skipped)}`);
         unconfirmed = true;
         const found = await findLostRent(client, inputs.label, inputs.timing);
         if (found === null) {
-          lostRents.push({ id: -offerId, label: inputs.label, pricePerHour: candidate.pricePerHour });
           skipped.push(`offer ${offerId}: outcome unknown (${e.message}); no instance labelled ${inputs.label} in ${inputs.timing.lostRentLooks} consecutive lists`);
           continue;
         }
         log(`vast: ${inputs.label}: the rent of offer ${offerId} answered ${e.message}, yet instance ${found.id} carries the label: adopting it`);
         instanceId = found.id;
       }
+      reservation.id = instanceId;
       log(`vast: ${inputs.label}: rented offer ${offerId} as instance ${instanceId}; waiting for running`);
       const refuseBilled = (instance: VastInstanceRecord) => billingRefusal(inputs, caps, stackPrefix, live, launch, candidate, instance);
       let outcome: Awaited<ReturnType<typeof waitUntilRunning>>;
@@ -152,6 +174,7 @@ export async function createVastInstance(inputs: VastInstanceInputs, log: Log): 
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         await destroyOrSurface(client, inputs, instanceId, offerId, `polling it failed (${why})`, skipped, launch);
+        release(reservation);
         throw new Error(`${inputs.label}: polling instance ${instanceId} failed, so it was destroyed: ${why}${skippedNote(skipped)}`);
       }
       if (outcome.instance) {
@@ -160,6 +183,7 @@ export async function createVastInstance(inputs: VastInstanceInputs, log: Log): 
       }
       await destroyOrSurface(client, inputs, instanceId, offerId, outcome.reason, skipped, launch);
       skipped.push(`offer ${offerId}: instance ${instanceId} ${outcome.reason}, destroyed`);
+      release(reservation);
     }
     throw new Error(`${inputs.label}: no host came up after trying ${candidates.length} of ${ranked.length} qualifying offer(s): ${skipped.join("; ")}`);
   } catch (e) {

@@ -11,8 +11,9 @@ import type { Fleet } from "../../core/fleet/schema";
 import type { BurstBootScriptInput } from "../../core/render/burst-boot-script";
 import { stackPrefixOfLabel } from "../../core/burst/host-label";
 import { redact } from "../../core/burst/redact";
+import { type RentReservation, settleReservations } from "../../core/burst/rent-ledger";
 import { VAST_API_URL } from "./vast-client";
-import { InstanceLeftBehind, LABEL_ID_PREFIX, type Log, type VastInstanceOutputs, clientFor, createVastInstance, isReleased, liveOf, secretsOf } from "./vast-lifecycle";
+import { InstanceLeftBehind, LABEL_ID_PREFIX, type Log, type VastInstanceOutputs, clientFor, createVastInstance, isReleased, liveOf, rentAccount, secretsOf } from "./vast-lifecycle";
 import { instancesLabelled } from "./vast-label-search";
 import { DEFAULT_TIMING, type VastInstanceInputs, type VastTiming, relaunch } from "./vast-launch";
 
@@ -40,6 +41,10 @@ export const UPDATE_IN_PLACE = ["label", "apiKey", "baseUrl", "request", "boot",
  */
 export function makeVastInstanceProvider(log?: Log): pulumi.dynamic.ResourceProvider<VastInstanceInputs, VastInstanceOutputs> {
   const say: Log = log ?? ((line) => console.error(line));
+  // Shared by every host this provider creates: the engine deserializes one provider per deployment
+  // (its cache is keyed by the serialized text, the same for every host), so concurrent creates count
+  // each other's rents before Vast's list shows them.
+  const rentLedger: RentReservation[] = [];
   /** A log that removes the host's secrets (and any 8-character fragment of one) from every line. */
   const sayFor = (inputs: Pick<VastInstanceInputs, "apiKey" | "instanceEnv">): Log => (line) => say(redact(line, ...secretsOf(inputs)));
   /** Runs a provider operation with the defaults filled in; its errors leave without any secret. */
@@ -95,7 +100,7 @@ export function makeVastInstanceProvider(log?: Log): pulumi.dynamic.ResourceProv
 
     // A partial failure's id (an instance id, or `label:<label>`) is recorded by the engine (see InstanceLeftBehind).
     async create(inputs) {
-      return guarded(inputs, (full, log) => createVastInstance(full, log));
+      return guarded(inputs, (full, log) => createVastInstance(full, log, rentLedger));
     },
 
     async read(id, props) {
@@ -129,6 +134,7 @@ export function makeVastInstanceProvider(log?: Log): pulumi.dynamic.ResourceProv
         const known = id.startsWith(LABEL_ID_PREFIX) ? null : Number(id);
         if (known !== null) {
           const result = await client.destroyInstance(known);
+          settleReservations(rentLedger, rentAccount(full), [], [known]);
           log(`vast: ${props.label}: instance ${id} ${result === "destroyed" ? "destroyed" : "was already gone"}`);
         }
         let labelled;

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { burstCaps, rentRefusal } from "../../core/burst/headroom";
 import { burstHostLabel, isStackHostLabel, poolOfLabel, stackLabelPrefix, stackPrefixOfLabel } from "../../core/burst/host-label";
 import { decideBurstSweep } from "../../core/burst/orphans";
+import { type RentReservation, hostsToCount, settleReservations } from "../../core/burst/rent-ledger";
 import { redact, retryAfterMs } from "../../components/burst/vast-client";
 import { stackFleet } from "../support/stacks";
 
@@ -54,6 +55,17 @@ describe("rentRefusal: the caps before each rent", () => {
       const total = live.reduce((s, h) => s + (h.pricePerHour ?? 0), 0) + price;
       assert.ok(live.length + 1 <= caps.maxHosts && price <= caps.maxPricePerHour && total <= caps.poolBudgetPerHour + 1e-9 && total <= caps.fleetBudgetPerHour + 1e-9);
     }));
+  });
+});
+
+describe("the rent ledger", () => {
+  const reserve = (label: string, id: number | null, account = "a"): RentReservation => ({ account, label, pricePerHour: 0.5, id });
+  test("reservations the list does not show yet count; a lost rent is matched one for one by an unclaimed host with its label", () => {
+    const listed = [host(10, "fabric-test-reason-burst-1")];
+    const ledger = [reserve("fabric-test-reason-burst-2", 11), reserve("fabric-test-reason-burst-1", null), reserve("fabric-test-reason-burst-1", null), reserve("fabric-test-reason-burst-1", 12, "b")];
+    assert.deepEqual(hostsToCount(listed, ledger, "a").map((h) => h.id), [10, 11, -1], "host 10 is one lost rent, the other still counts; account b is another list");
+    settleReservations(ledger, "a", [11]);
+    assert.deepEqual(ledger.map((r) => r.id), [null, null, 12], "listed reservations settle; lost rents and other accounts stay");
   });
 });
 

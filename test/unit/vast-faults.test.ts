@@ -90,6 +90,13 @@ describe("issue 11: no leak, caps at every instant, no secret fragment, under ev
     seen.length = 0;
   });
   afterEach(async () => {
+    try {
+      assertInvariants();
+    } finally {
+      await fake.close(); // even when an invariant fails: an open server would keep the run alive
+    }
+  });
+  const assertInvariants = () => {
     const unowned = fake.instances().filter((i) => !owned.has(i.id) && !ownedLabels.has(i.label)).map((i) => `${i.id} ${i.label}`);
     assert.deepEqual(unowned, [], "alive at Vast, and neither the state's ids nor its labels find it");
     assert.ok(fake.maxAlive <= caps.maxHosts, `${fake.maxAlive} alive at once against maxHosts ${caps.maxHosts}`);
@@ -98,8 +105,7 @@ describe("issue 11: no leak, caps at every instant, no secret fragment, under ev
     assert.deepEqual(fake.instances().filter((i) => i.pricePerHour > caps.maxPricePerHour).map((i) => i.id), [], "no host kept above the price cap");
     const leaks = seen.filter((line) => SECRETS.some((secret) => hasFragment(line, secret)));
     assert.deepEqual(leaks, [], "no log line, error or output carries 8 characters of a secret");
-    await fake.close();
-  });
+  };
 
   test("rent answers 502, the instance is created 40 ms later: found by label and adopted, nothing else rented", async () => {
     fake.lateCreationNext(1, 40, "502");
@@ -164,6 +170,19 @@ describe("issue 11: no leak, caps at every instant, no secret fragment, under ev
     assert.equal(fake.instances().length, 2);
     assert.deepEqual(new Set(fake.instances().map((i) => String(i.id))), new Set([one.id, two.id]));
     assert.ok(fake.maxAlive <= 2);
+  });
+
+  test("two hosts, a list that lags longer than every look, one rent lost: the hosts' creates see each other's rents, never 3 alive", async () => {
+    fake.lagList(1_000);
+    fake.lateCreationNext(1, 30, "502");
+    const timing = { ...inputs().timing, lostRentLooks: 2 };
+    const results = await Promise.allSettled([create(1, { timing }), create(2, { timing })]);
+    const failed = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
+    assert.equal(failed.length, 1, "the host whose rent was lost cannot rent beside it and its sibling");
+    assert.ok(failed[0] instanceof InstanceLeftBehind && failed[0].id.startsWith(LABEL_ID_PREFIX), "it keeps its label in the state");
+    assert.match(failed[0].message, /already has 2 live host\(s\) against maxHosts 2/);
+    await until(() => fake.instances().length === 2, 1_000); // the lost rent's instance, late
+    assert.equal(fake.maxAlive, 2);
   });
 
   test("before each rent the pool's live hosts are counted: 2 hosts no state owns fill maxHosts 2, so nothing is rented", async () => {
