@@ -51,7 +51,7 @@ async function assertInvariants(fake: FakeVast, project: Scratch): Promise<void>
   }
 }
 
-async function scenario(t: { skip: (m: string) => void }, desired: number, run: (fake: FakeVast, project: Scratch) => Promise<void>): Promise<void> {
+async function scenario(t: { skip: (m: string) => void }, desired: number, run: (fake: FakeVast, project: Scratch) => Promise<void>, timing: Record<string, unknown> = TIMING): Promise<void> {
   if (!hasPulumi) {
     console.log("SKIPPED: `pulumi` is not on PATH (source scripts/setup-pulumi.sh)");
     t.skip("SKIPPED: pulumi is not on PATH");
@@ -59,7 +59,7 @@ async function scenario(t: { skip: (m: string) => void }, desired: number, run: 
   }
   transcript.length = 0;
   const fake = await startFakeVast({ apiKey: SECRETS[0]!, offers: sampleOffers(), pollsToRunning: 3 });
-  const project = await setUp(fake, TIMING, desired);
+  const project = await setUp(fake, timing, desired);
   try {
     await run(fake, project);
     await assertInvariants(fake, project);
@@ -127,6 +127,22 @@ describe("issue 11 under the real pulumi engine", () => {
       assert.equal((await pulumi(project, "destroy", "--yes")).status, 0);
       assert.deepEqual(fake.instances(), []);
     });
+  });
+
+  test("two hosts, the list lagging longer than every look, one rent lost: the shared rent ledger keeps it at maxHosts; destroy and the sweep leave nothing", async (t) => {
+    await scenario(t, 2, async (fake, project) => {
+      fake.lagList(1_000);
+      fake.lateCreationNext(1, 30, "502");
+      const up = await pulumi(project, "up", "--yes");
+      assert.notEqual(up.status, 0, up.output);
+      assert.match(up.output, /already has 2 live host\(s\) against maxHosts 2/);
+      await until(() => fake.instances().length === 2, 3_000);
+      assert.equal(fake.maxAlive, 2, "the lost rent and the sibling's host, never a third");
+      fake.lagList(0);
+      assert.equal((await pulumi(project, "destroy", "--yes")).status, 0);
+      assert.deepEqual(fake.instances(), [], "destroy removes the owned host by id and the lost rent by label");
+      assert.equal((await sweep(fake, project, false)).code, 0);
+    }, { ...TIMING, lostRentLooks: 2 });
   });
 
   test("two hosts under a lagging list, a late rent, a repriced offer and an error echoing the key near the cut", async (t) => {

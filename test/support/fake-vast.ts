@@ -125,8 +125,11 @@ export class FakeVast {
   lateCreationNext(count: number, delayMs: number, answer: "502" | "hang" = "502", then: () => void = () => undefined): void {
     this.lateRents.push({ method: "PUT", pathPrefix: "/asks/", remaining: count, delayMs, answer, then });
   }
-  /** From now on a new instance is missing from `GET /instances/` for its first `calls` list answers. */
-  lagList(calls: number): void { this.listLagCalls = calls; }
+  /** From now on a new instance is missing from `GET /instances/` for its first `calls` list answers; 0 also shows the hidden ones. */
+  lagList(calls: number): void {
+    this.listLagCalls = calls;
+    if (calls === 0) this.hiddenFor.clear();
+  }
   /** Instances rented from this offer bill `price` $/h, not the price search showed. */
   reprice(offerId: number, price: number): void { this.repriced.set(offerId, price); }
   /** Σ $/h of the live instances. */
