@@ -20,8 +20,7 @@
 //    the next up replaces it and destroy deletes every instance carrying it.
 //
 // Captured by Pulumi's function serialization: no @pulumi imports, only pure core and the client.
-import { burstHostMaxHours } from "../../core/burst/budget";
-import { type BurstCaps, burstCaps, rentRefusal } from "../../core/burst/headroom";
+import { billedRefusal, burstCaps, rentRefusal } from "../../core/burst/headroom";
 import { stackPrefixOfLabel } from "../../core/burst/host-label";
 import { type RentReservation, hostsToCount, settleReservations } from "../../core/burst/rent-ledger";
 import { parseVastOffers } from "../../core/burst/offers";
@@ -167,7 +166,8 @@ export async function createVastInstance(inputs: VastInstanceInputs, log: Log, l
       }
       reservation.id = instanceId;
       log(`vast: ${inputs.label}: rented offer ${offerId} as instance ${instanceId}; waiting for running`);
-      const refuseBilled = (instance: VastInstanceRecord) => billingRefusal(inputs, caps, stackPrefix, live, launch, candidate, instance);
+      const refuseBilled = (instance: VastInstanceRecord) => billedRefusal(inputs.fleet, live, stackPrefix, caps,
+        { id: instance.id, billed: instance.dph_total ?? null, searched: candidate.pricePerHour, guardHours: launch.maxHours });
       let outcome: Awaited<ReturnType<typeof waitUntilRunning>>;
       try {
         outcome = await waitUntilRunning(client, instanceId, inputs.timing, refuseBilled);
@@ -195,22 +195,6 @@ export async function createVastInstance(inputs: VastInstanceInputs, log: Log, l
       `${LABEL_ID_PREFIX}${inputs.label}`, { ...inputs, ...noLaunch(inputs), ...emptyLive(0, 0), actualStatus: UNCONFIRMED, skipped: [...skipped] },
     );
   }
-}
-
-/**
- * Why a rented host may not stay, from what the API says it bills, or null: above the price cap,
- * beyond the pool's or the fleet's budget, or billed more than the price its budget guard was
- * rendered for (the guard would then allow it more hours than its share).
- */
-function billingRefusal(inputs: VastInstanceInputs, caps: BurstCaps, stackPrefix: string, liveBefore: ReturnType<typeof liveHostsOf>, launch: Launch, candidate: RankedOffer, instance: VastInstanceRecord): string | null {
-  const billed = instance.dph_total;
-  if (typeof billed !== "number" || billed === candidate.pricePerHour) return null;
-  const others = liveBefore.filter((h) => h.id !== instance.id);
-  const refusal = rentRefusal(others, stackPrefix, caps, billed);
-  if (refusal !== null) return `is billed $${billed.toFixed(2)}/h, not the $${candidate.pricePerHour.toFixed(2)}/h the search showed: ${refusal}`;
-  const guard = burstHostMaxHours(inputs.fleet, inputs.pool, billed);
-  if (guard < launch.maxHours) return `is billed $${billed.toFixed(2)}/h, not the $${candidate.pricePerHour.toFixed(2)}/h its budget guard (${launch.maxHours} h) was rendered for; at that price its share is ${guard} h`;
-  return null;
 }
 
 /** Offer taken between search and rent: 404/410, or `no_such_ask` under any status. */

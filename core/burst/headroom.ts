@@ -4,6 +4,7 @@
 // maxPricePerHour) and the fleet's (`burst.budgetPerHour`). Free of imports: it runs inside the
 // Vast dynamic provider's serialized closure.
 import type { Fleet } from "../fleet/schema";
+import { burstHostMaxHours } from "./budget";
 import { isStackHostLabel, poolOfLabel } from "./host-label";
 
 /** An instance alive at Vast, as far as the caps care. */
@@ -66,5 +67,30 @@ export function rentRefusal(live: readonly LiveHost[], stackPrefix: string, caps
   if (sum(stackHosts) + pricePerHour > caps.fleetBudgetPerHour + EPSILON) {
     return `the stack's burst hosts would cost ${money(sum(stackHosts) + pricePerHour)} (live ${money(sum(stackHosts))}: ${named(stackHosts)}; + ${money(pricePerHour)}) against budgetPerHour ${money(caps.fleetBudgetPerHour)}`;
   }
+  return null;
+}
+
+/** A host just rented: what the API says it bills, what the search showed, the guard it booted with. */
+export interface RentedPrice {
+  readonly id: number;
+  /** dph_total of the instance; null when the API did not say (yet). */
+  readonly billed: number | null;
+  readonly searched: number;
+  /** Hours its budget guard allows (rendered for the searched price). */
+  readonly guardHours: number;
+}
+
+/**
+ * Why a rented host may not stay, from the price it is billed, or null: above the price cap, beyond
+ * the pool's or the fleet's budget beside `liveBefore`, or billed more than the price its budget
+ * guard was rendered for (the guard would then allow it more hours than its share).
+ */
+export function billedRefusal(fleet: Fleet, liveBefore: readonly LiveHost[], stackPrefix: string, caps: BurstCaps, rented: RentedPrice): string | null {
+  const { billed, searched } = rented;
+  if (billed === null || billed === searched) return null;
+  const refusal = rentRefusal(liveBefore.filter((h) => h.id !== rented.id), stackPrefix, caps, billed);
+  if (refusal !== null) return `is billed $${billed.toFixed(2)}/h, not the $${searched.toFixed(2)}/h the search showed: ${refusal}`;
+  const share = burstHostMaxHours(fleet, caps.pool, billed);
+  if (share < rented.guardHours) return `is billed $${billed.toFixed(2)}/h, not the $${searched.toFixed(2)}/h its budget guard (${rented.guardHours} h) was rendered for; at that price its share is ${share} h`;
   return null;
 }
