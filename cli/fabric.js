@@ -3,4 +3,4 @@
 require("tsx/cjs");
 const { main } = require("./main.ts");
 const { processIo } = require("./io.ts");
-process.exitCode = main(process.argv.slice(2), processIo);
+void Promise.resolve(main(process.argv.slice(2), processIo)).then((code) => { process.exitCode = code; });

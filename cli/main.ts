@@ -1,3 +1,4 @@
+import { SWEEP_USAGE, runBurstSweep } from "./burst-sweep";
 import { runCheck } from "./check";
 import { runFit } from "./fit";
 import { type CliIo, processIo } from "./io";
@@ -10,13 +11,19 @@ const HELP = `fabric — review what 'pulumi up' would deploy, offline
                                                   print the plan (--markdown: the PR comment);
                                                   --out writes the rendered configs
   fabric fit   --model <id> --gpu <hardware> ...  does a model fit a GPU, and how much KV cache is left
-                                                  (fabric fit --help for every flag)`;
+                                                  (fabric fit --help for every flag)
+  fabric burst sweep --stack <name> [--yes]       Vast hosts labelled for the stack that its state does
+                                                  not own: list them, --yes destroys them`;
 
-/** Dispatches a subcommand; returns the exit code. Never throws to the user. */
-export function main(argv: readonly string[], io: CliIo): number {
+/**
+ * Dispatches a subcommand; returns the exit code (a promise for commands that call an API). Never
+ * throws to the user.
+ */
+export function main(argv: readonly string[], io: CliIo): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case "burst": return runBurst(rest, io);
       case "check": return runCheck(rest, io);
       case "plan": return runPlan(rest, io);
       case "fit": return runFit(rest, io);
@@ -33,6 +40,21 @@ export function main(argv: readonly string[], io: CliIo): number {
   }
 }
 
+/** `fabric burst <subcommand>`. */
+async function runBurst(args: readonly string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "sweep") {
+    io.err(SWEEP_USAGE);
+    return 2;
+  }
+  try {
+    return await runBurstSweep(rest, io);
+  } catch (e) {
+    io.err(`fabric burst sweep: internal error: ${(e as Error).message}`);
+    return 70;
+  }
+}
+
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), processIo);
+  void Promise.resolve(main(process.argv.slice(2), processIo)).then((code) => { process.exitCode = code; });
 }

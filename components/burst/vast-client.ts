@@ -1,11 +1,17 @@
 // A small typed client over `fetch` for the documented Vast.ai REST API (REFERENCE.md §6).
-// Every call has a timeout; 429 (sent with no Retry-After) backs off like the official CLI
-// (first pause 0.15–0.3 s, ×1.5 each retry) with jitter, bounded in attempts and total time.
-// Errors never carry the API key: every message and logged line passes through `redact`.
+// Every call has a timeout; 429 backs off like the official CLI (first pause 0.15–0.3 s, ×1.5 each
+// retry) with jitter, or waits what a Retry-After asks, bounded in attempts and the call's deadline.
+// Errors never carry a secret: every message and logged line passes through `redact`, which removes
+// any fragment of 8 or more characters of any secret, before anything is cut short.
 //
 // This module is captured by Pulumi's function serialization (vast-provider.ts), so it imports
-// nothing but types and uses only globals (fetch, AbortSignal, setTimeout).
+// only types and import-free core, and uses only globals (fetch, AbortSignal, setTimeout).
+import { redact } from "../../core/burst/redact";
+import { retryAfterMs } from "../../core/burst/retry-after";
 import type { VastCreateBody, VastInstanceRecord } from "./vast-api";
+
+export { MIN_SECRET_FRAGMENT, redact } from "../../core/burst/redact";
+export { retryAfterMs } from "../../core/burst/retry-after";
 
 export type { VastCreateBody, VastInstanceRecord, VastPortBinding } from "./vast-api";
 
@@ -75,10 +81,9 @@ export class VastError extends Error {
   }
 }
 
-/** Replaces every occurrence of each secret in `text` (empty secrets are ignored). */
-export function redact(text: string, ...secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret.length === 0 ? out : out.split(secret).join("[redacted]")), text);
-}
+/** Longest piece of an API error body kept in a message (after redaction). */
+export const MAX_ERROR_BODY_CHARS = 300;
+
 
 /**
  * Pause before retry `retry` (1 = the first retry): the CLI's schedule, a first pause uniform in
@@ -93,6 +98,8 @@ interface Answer {
   readonly status: number;
   readonly json: unknown;
   readonly text: string;
+  /** The Retry-After header, raw. */
+  readonly retryAfter: string | null;
 }
 
 /** A call's retry rule: whether 5xx / timeouts / network errors may be retried (never for create). */
@@ -132,7 +139,7 @@ export class VastClient {
     const contract = contractOf(json);
     if (json?.success === true && contract !== null) return contract;
     throw this.error(
-      `PUT ${endpoint}: ${json?.success === false ? "refused" : "answer without new_contract"}: ${describe(answer)}`,
+      `PUT ${endpoint}: ${json?.success === false ? "refused" : "answer without new_contract"}: ${describe(answer, (t) => this.clean(t))}`,
       json?.success === false ? "client" : "protocol", answer.status, `PUT ${endpoint}`, 1, codeOf(json), contract,
     );
   }
@@ -147,7 +154,7 @@ export class VastClient {
     const record = Array.isArray(raw) ? raw[0] : raw;
     if (record === null || record === undefined) return null;
     const instance = instanceOf(record);
-    if (!instance) throw this.error(`GET ${endpoint}: not an instance: ${describe(answer)}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
+    if (!instance) throw this.error(`GET ${endpoint}: not an instance: ${describe(answer, (t) => this.clean(t))}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
     return instance;
   }
 
@@ -156,7 +163,7 @@ export class VastClient {
     const endpoint = "/instances/?owner=me";
     const answer = await this.call("GET", endpoint, undefined, "idempotent");
     const raw = asRecord(answer.json)?.instances;
-    if (!Array.isArray(raw)) throw this.error(`GET ${endpoint}: no instances list: ${describe(answer)}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
+    if (!Array.isArray(raw)) throw this.error(`GET ${endpoint}: no instances list: ${describe(answer, (t) => this.clean(t))}`, "protocol", answer.status, `GET ${endpoint}`, 1, null, null);
     return raw.flatMap((r) => instanceOf(r) ?? []);
   }
 
@@ -175,7 +182,7 @@ export class VastClient {
     const json = asRecord(answer.json);
     if (answer.status === 404 || codeOf(json) === "no_such_instance") return "already-gone";
     if (json?.success === false) {
-      throw this.error(`DELETE ${endpoint}: refused: ${describe(answer)}`, "client", answer.status, `DELETE ${endpoint}`, 1, codeOf(json), null);
+      throw this.error(`DELETE ${endpoint}: refused: ${describe(answer, (t) => this.clean(t))}`, "client", answer.status, `DELETE ${endpoint}`, 1, codeOf(json), null);
     }
     return "destroyed";
   }
@@ -208,10 +215,11 @@ export class VastClient {
       const kind: VastErrorKind = answer.status === 429 ? "rate-limited"
         : answer.status >= 500 ? "server"
           : answer.status === 401 || answer.status === 403 ? "unauthorized" : "client";
-      last = this.error(`${endpoint}: HTTP ${answer.status}: ${describe(answer)} (attempt ${attempt})`, kind, answer.status, endpoint, attempt, codeOf(json), contractOf(json));
+      last = this.error(`${endpoint}: HTTP ${answer.status}: ${describe(answer, (t) => this.clean(t))} (attempt ${attempt})`, kind, answer.status, endpoint, attempt, codeOf(json), contractOf(json));
       const retryable = kind === "rate-limited" || (kind === "server" && idempotence === "idempotent");
       if (!retryable) throw last;
-      if (!(await this.pause(attempt, started, last))) break;
+      const asked = answer.status === 429 || answer.status === 503 ? retryAfterMs(answer.retryAfter) : null;
+      if (!(await this.pause(attempt, started, last, asked))) break;
     }
     const spent = ((Date.now() - started) / 1000).toFixed(2);
     const reason = last ? last.message : `${endpoint}: no attempt fitted in ${maxTotalMs} ms`;
@@ -219,12 +227,19 @@ export class VastClient {
       last?.kind ?? "timeout", last?.status ?? null, endpoint, last?.attempts ?? 0, last?.code ?? null, last?.contractId ?? null);
   }
 
-  /** Sleeps before the next retry; false when another attempt would not fit the limits. */
-  private async pause(attempt: number, started: number, error: VastError): Promise<boolean> {
+  /**
+   * Sleeps before the next retry: what the server's Retry-After asks (`askedMs`), else the CLI's
+   * schedule. False when another attempt would not fit the limits: a Retry-After longer than what
+   * is left of the call's deadline ends the call now instead of retrying early.
+   */
+  private async pause(attempt: number, started: number, error: VastError, askedMs: number | null = null): Promise<boolean> {
     if (attempt >= this.policy.maxAttempts) return false;
-    const delay = retryDelayMs(attempt, this.policy, this.random);
-    if (Date.now() - started + delay >= this.policy.maxTotalMs) return false;
-    this.log(`vast: ${error.message}; retrying in ${(delay / 1000).toFixed(2)} s`);
+    const delay = askedMs ?? retryDelayMs(attempt, this.policy, this.random);
+    if (Date.now() - started + delay >= this.policy.maxTotalMs) {
+      if (askedMs !== null) this.log(`vast: ${error.message}; the server asks to wait ${(askedMs / 1000).toFixed(2)} s (Retry-After), beyond the call's deadline of ${(this.policy.maxTotalMs / 1000).toFixed(2)} s: giving up`);
+      return false;
+    }
+    this.log(`vast: ${error.message}; retrying in ${(delay / 1000).toFixed(2)} s${askedMs !== null ? " (Retry-After)" : ""}`);
     await new Promise((resolve) => setTimeout(resolve, delay));
     return true;
   }
@@ -239,11 +254,16 @@ export class VastClient {
     const text = await response.text();
     let json: unknown = null;
     try { json = text.length > 0 ? JSON.parse(text) : null; } catch { json = null; }
-    return { status: response.status, json, text };
+    return { status: response.status, json, text, retryAfter: response.headers.get("retry-after") };
+  }
+
+  /** Removes every secret this client knows (and any 8-character fragment of one) from `text`. */
+  clean(text: string): string {
+    return redact(text, ...this.secrets);
   }
 
   private error(message: string, kind: VastErrorKind, status: number | null, endpoint: string, attempts: number, code: string | null, contractId: number | null): VastError {
-    const clean = (text: string) => redact(text, ...this.secrets);
+    const clean = (text: string) => this.clean(text);
     return new VastError(clean(message), kind, status, clean(endpoint), attempts, code === null ? null : clean(code), contractId);
   }
 }
@@ -261,12 +281,15 @@ function contractOf(json: Record<string, unknown> | null): number | null {
   return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : null;
 }
 
-/** The API's own words (msg / message / error, else the start of the body), kept short. */
-function describe(answer: Answer): string {
+/**
+ * The API's own words (msg / message / error, else the body), redacted by `clean` first and only
+ * then kept short: a cut made before redaction could leave a key's prefix that no longer matches it.
+ */
+function describe(answer: Answer, clean: (text: string) => string): string {
   const json = asRecord(answer.json);
   const words = [json?.error, json?.msg ?? json?.message].filter((w): w is string => typeof w === "string");
-  const text = words.length > 0 ? words.join(": ") : answer.text.trim();
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text || "(empty body)";
+  const text = clean(words.length > 0 ? words.join(": ") : answer.text.trim());
+  return text.length > MAX_ERROR_BODY_CHARS ? `${text.slice(0, MAX_ERROR_BODY_CHARS)}…` : text || "(empty body)";
 }
 
 function instanceOf(value: unknown): VastInstanceRecord | null {

@@ -22,11 +22,20 @@ export interface VastTiming {
   readonly readyTimeoutMs: number;
   /** Offers tried per create, best first. @default 5 */
   readonly maxOffersTried: number;
+  /**
+   * After a rent whose answer was lost (timeout, 5xx, connection reset), this many consecutive
+   * instance lists must show nothing with the host's label before it counts as not made and the next
+   * offer may be rented (the list is eventually consistent: a new instance can be missing for a while).
+   * @default 4
+   */
+  readonly lostRentLooks: number;
+  /** Pause between those lists, ms. @default 5000 */
+  readonly lostRentLookIntervalMs: number;
   /** Client retry and timeout settings. @default DEFAULT_RETRY_POLICY */
   readonly retry?: Partial<VastRetryPolicy>;
 }
 
-export const DEFAULT_TIMING: VastTiming = { pollIntervalMs: 10_000, readyTimeoutMs: 1_200_000, maxOffersTried: 5 };
+export const DEFAULT_TIMING: VastTiming = { pollIntervalMs: 10_000, readyTimeoutMs: 1_200_000, maxOffersTried: 5, lostRentLooks: 4, lostRentLookIntervalMs: 5_000 };
 
 /** The resource's inputs as the provider sees them (plain values; the engine keeps secrets secret). */
 export interface VastInstanceInputs {

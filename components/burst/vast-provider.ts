@@ -9,8 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BurstRequest } from "../../core/burst/request";
 import type { Fleet } from "../../core/fleet/schema";
 import type { BurstBootScriptInput } from "../../core/render/burst-boot-script";
+import { stackPrefixOfLabel } from "../../core/burst/host-label";
+import { redact } from "../../core/burst/redact";
+import { type RentReservation, settleReservations } from "../../core/burst/rent-ledger";
 import { VAST_API_URL } from "./vast-client";
-import { InstanceLeftBehind, type Log, type VastInstanceOutputs, clientFor, createVastInstance, isReleased, liveOf } from "./vast-lifecycle";
+import { InstanceLeftBehind, LABEL_ID_PREFIX, type Log, type VastInstanceOutputs, clientFor, createVastInstance, isReleased, liveOf, rentAccount, secretsOf } from "./vast-lifecycle";
+import { instancesLabelled } from "./vast-label-search";
 import { DEFAULT_TIMING, type VastInstanceInputs, type VastTiming, relaunch } from "./vast-launch";
 
 export { DEFAULT_TIMING, type VastInstanceInputs, type VastTiming } from "./vast-launch";
@@ -19,7 +23,10 @@ export type { VastInstanceOutputs } from "./vast-lifecycle";
 /** The value the engine sends for a property not known yet (preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** A change to any of these needs a new host: new host first, then the old one is destroyed. */
+/**
+ * A change to any of these needs a new host. The old host is destroyed first (`deleteBeforeReplace`):
+ * renting the new one first would put maxHosts + 1 hosts, and their price, on the pool for a while.
+ */
 export const REPLACE_ON = ["pool", "hostIndex", "recipeHash"] as const;
 /**
  * These change in place, in the state only (they shape the next rent) except the label, which is
@@ -34,6 +41,29 @@ export const UPDATE_IN_PLACE = ["label", "apiKey", "baseUrl", "request", "boot",
  */
 export function makeVastInstanceProvider(log?: Log): pulumi.dynamic.ResourceProvider<VastInstanceInputs, VastInstanceOutputs> {
   const say: Log = log ?? ((line) => console.error(line));
+  // Shared by every host this provider creates: the engine deserializes one provider per deployment
+  // (its cache is keyed by the serialized text, the same for every host), so concurrent creates count
+  // each other's rents before Vast's list shows them.
+  const rentLedger: RentReservation[] = [];
+  /** A log that removes the host's secrets (and any 8-character fragment of one) from every line. */
+  const sayFor = (inputs: Pick<VastInstanceInputs, "apiKey" | "instanceEnv">): Log => (line) => say(redact(line, ...secretsOf(inputs)));
+  /** Runs a provider operation with the defaults filled in; its errors leave without any secret. */
+  async function guarded<T>(inputs: VastInstanceInputs, run: (full: VastInstanceInputs, log: Log) => Promise<T>): Promise<T> {
+    const full = { ...inputs, timing: { ...DEFAULT_TIMING, ...inputs.timing } };
+    try {
+      return await run(full, sayFor(inputs));
+    } catch (e) {
+      if (e instanceof Error) {
+        e.message = redact(e.message, ...secretsOf(inputs));
+        if (e.stack) e.stack = redact(e.stack, ...secretsOf(inputs));
+        if (e instanceof InstanceLeftBehind) {
+          e.reasons.splice(0, e.reasons.length, ...e.reasons.map((r) => redact(r, ...secretsOf(inputs))));
+          sayFor(inputs)(`vast: ${e.message}`);
+        }
+      }
+      throw e;
+    }
+  }
   return {
     async check(_olds, news) {
       const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -46,6 +76,9 @@ export function makeVastInstanceProvider(log?: Log): pulumi.dynamic.ResourceProv
       const timing = { ...DEFAULT_TIMING, ...(typeof news.timing === "object" ? news.timing : {}) };
       need(timing.pollIntervalMs > 0 && timing.readyTimeoutMs >= timing.pollIntervalMs, "timing", `need 0 < pollIntervalMs (${timing.pollIntervalMs}) ≤ readyTimeoutMs (${timing.readyTimeoutMs})`);
       need(Number.isInteger(timing.maxOffersTried) && timing.maxOffersTried > 0, "timing", `maxOffersTried must be a positive integer, got ${timing.maxOffersTried}`);
+      need(Number.isInteger(timing.lostRentLooks) && timing.lostRentLooks > 0 && timing.lostRentLookIntervalMs >= 0, "timing", `need lostRentLooks a positive integer (${timing.lostRentLooks}) and lostRentLookIntervalMs ≥ 0 (${timing.lostRentLookIntervalMs})`);
+      need(unknown(news.label) || unknown(news.pool) || unknown(news.hostIndex) || failures.some((f) => f.property === "label") || stackPrefixOfLabel(String(news.label), news.pool, news.hostIndex) !== null, "label",
+        `label '${String(news.label)}' must read fabric-<stack>-${String(news.pool)}-${String(news.hostIndex)}: the caps and \`fabric burst sweep\` find hosts by it`);
       return { inputs: { ...news, baseUrl: news.baseUrl || VAST_API_URL, timing }, failures };
     },
 
@@ -62,35 +95,62 @@ export function makeVastInstanceProvider(log?: Log): pulumi.dynamic.ResourceProv
       // A host that is no longer running (exited, offline, failed to start or to be destroyed) is replaced.
       if (olds.actualStatus !== "running") replaces.push("actualStatus");
       const changes = replaces.length > 0 || UPDATE_IN_PLACE.some(differs);
-      return { changes, replaces, deleteBeforeReplace: false };
+      return { changes, replaces, deleteBeforeReplace: true };
     },
 
+    // A partial failure's id (an instance id, or `label:<label>`) is recorded by the engine (see InstanceLeftBehind).
     async create(inputs) {
-      try {
-        return await createVastInstance(inputs, say);
-      } catch (e) {
-        // The engine records `id` of a partial failure in the state (see InstanceLeftBehind).
-        if (e instanceof InstanceLeftBehind) say(`vast: ${e.message}`);
-        throw e;
-      }
+      return guarded(inputs, (full, log) => createVastInstance(full, log, rentLedger));
     },
 
     async read(id, props) {
       if (!props) throw new Error(`vast:Instance ${id}: no state to read with (pulumi import is not supported)`);
-      const instance = await clientFor(props, say).showInstance(Number(id));
-      // Gone (destroyed outside Pulumi, or self-terminated when idle): an empty id drops it from the state.
-      if (!instance || isReleased(instance)) return { id: "" };
-      return { id, props: { ...props, ...liveOf(props, instance, props), label: instance.label ?? props.label } };
+      return guarded(props, async (full, log) => {
+        const client = clientFor(full, log);
+        if (id.startsWith(LABEL_ID_PREFIX)) {
+          // Only the label is known: adopt what carries it (the next up replaces it: its launch is unknown).
+          const [found] = await instancesLabelled(client, full.label);
+          return found ? { id: String(found.id), props: { ...props, ...liveOf(props, found, props) } } : { id, props };
+        }
+        const instance = await client.showInstance(Number(id));
+        // Gone (destroyed outside Pulumi, or self-terminated when idle): an empty id drops it from the state.
+        if (!instance || isReleased(instance)) return { id: "" };
+        return { id, props: { ...props, ...liveOf(props, instance, props), label: instance.label ?? props.label } };
+      });
     },
 
     async update(id, olds, news) {
-      if (canonical(olds.label) !== canonical(news.label)) await clientFor(news, say).setLabel(Number(id), news.label);
-      return { outs: { ...olds, ...news } };
+      return guarded(news, async (full, log) => {
+        if (canonical(olds.label) !== canonical(news.label)) await clientFor(full, log).setLabel(Number(id), news.label);
+        return { outs: { ...olds, ...news } };
+      });
     },
 
+    // Destroys the host, then every other instance carrying its label: a late rent of its create
+    // (no other host ever carries it: a replacement is created only after this delete).
     async delete(id, props) {
-      const result = await clientFor(props, say).destroyInstance(Number(id));
-      say(`vast: ${props.label}: instance ${id} ${result === "destroyed" ? "destroyed" : "was already gone"}`);
+      await guarded(props, async (full, log) => {
+        const client = clientFor(full, log);
+        const known = id.startsWith(LABEL_ID_PREFIX) ? null : Number(id);
+        if (known !== null) {
+          const result = await client.destroyInstance(known);
+          settleReservations(rentLedger, rentAccount(full), [], [known]);
+          log(`vast: ${props.label}: instance ${id} ${result === "destroyed" ? "destroyed" : "was already gone"}`);
+        }
+        let labelled;
+        try {
+          labelled = (await instancesLabelled(client, props.label)).filter((i) => i.id !== known);
+        } catch (e) {
+          // With the id destroyed, a failing list must not fail the delete; without an id it must (the state keeps the label).
+          if (known === null) throw e;
+          log(`vast: ${props.label}: could not list instances to look for late rents (${e instanceof Error ? e.message : String(e)}); \`fabric burst sweep\` finds any by label`);
+          return;
+        }
+        for (const instance of labelled) {
+          await client.destroyInstance(instance.id);
+          log(`vast: ${props.label}: instance ${instance.id} carried the label (a rent whose answer was lost), destroyed`);
+        }
+      });
     },
   };
 }

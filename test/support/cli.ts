@@ -16,6 +16,19 @@ export function runCli(args: readonly string[]): CliRun {
     out: (t) => { stdout += `${t}\n`; },
     err: (t) => { stderr += `${t}\n`; },
   });
+  if (typeof code !== "number") throw new Error(`fabric ${args[0]} is asynchronous: use runCliAsync`);
+  return { code, stdout, stderr };
+}
+
+/** Runs an asynchronous fabric command (one that calls an API) in-process with captured output. */
+export async function runCliAsync(args: readonly string[]): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    ...processIo,
+    out: (t) => { stdout += `${t}\n`; },
+    err: (t) => { stderr += `${t}\n`; },
+  });
   return { code, stdout, stderr };
 }
 

@@ -2,7 +2,12 @@
 // (REFERENCE.md §6; vast-python's vast.py): search (POST /bundles/), rent (PUT /asks/{id}/),
 // show/list (GET /instances/[{id}/]), label (PUT /instances/{id}/), destroy (DELETE /instances/{id}/).
 // Instances move null → loading → running as they are polled. Faults are injected per test.
-// It records every call and exposes the live instances so tests can prove nothing leaked.
+// The instances it holds are the ground truth ("exists at Vast, bills"): it records every call, the
+// live instances, and the high-water marks of how many were alive and what they cost per hour at
+// any instant, so tests can prove nothing leaked and no cap was crossed even for a moment.
+// Faults written from the fault-injection report of issue 11: rents created server-side later than
+// their (failed) answer, a list that lags behind creations, 5xx, 429 with and without Retry-After,
+// offers repriced between search and rent, error bodies that echo the Authorization header.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -21,9 +26,13 @@ export interface FakeInstance {
   polls: number;
   readonly ports: Record<string, { HostIp: string; HostPort: string }[]>;
   readonly offer: FakeOffer;
+  /** What it bills, $/h (the offer's price unless repriced). */
+  readonly pricePerHour: number;
 }
 
 export interface FakeCall {
+  /** Date.now() when the answer was decided. */
+  readonly at: number;
   readonly method: string;
   readonly path: string;
   readonly status: number;
@@ -31,11 +40,18 @@ export interface FakeCall {
   readonly authorization: string | undefined;
 }
 
-/** Which calls a fault applies to: method and/or path prefix (both optional). */
+/** Which calls a fault applies to: method, exact path and/or path prefix (all optional). */
 export interface CallMatch {
   readonly method?: string;
+  readonly path?: string;
   readonly pathPrefix?: string;
 }
+
+/**
+ * How a 5xx body quotes the request's Authorization header: not at all, plainly, or placed so that
+ * a client cutting the body at 300 characters before redacting keeps a 20-character key prefix.
+ */
+export type EchoAuth = false | true | "near-cut";
 
 export interface FakeVastOptions {
   readonly apiKey: string;
@@ -56,8 +72,17 @@ export class FakeVast {
   private readonly rented = new Set<number>();
   private nextId = 7_000_001;
   private nextPort = 41_000;
-  private readonly rateLimits: CountedFault[] = [];
-  private readonly serverErrors: (CountedFault & { echoAuth: boolean })[] = [];
+  private readonly rateLimits: (CountedFault & { retryAfterSeconds: number | null })[] = [];
+  private readonly serverErrors: (CountedFault & { echoAuth: EchoAuth })[] = [];
+  private readonly lateRents: (CountedFault & { delayMs: number; answer: "502" | "hang"; then: () => void })[] = [];
+  private readonly repriced = new Map<number, number>();
+  /** List calls a new instance stays invisible for (eventual consistency). */
+  private listLagCalls = 0;
+  private readonly hiddenFor = new Map<number, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Most instances alive at once, and the highest Σ $/h of the live instances, since start. */
+  maxAlive = 0;
+  maxDollarsPerHour = 0;
   private readonly slow: (CountedFault & { ms: number; when: "before" | "after" })[] = [];
   private readonly gone = new Set<number>();
   private readonly contractErrors = new Set<number>();
@@ -77,6 +102,7 @@ export class FakeVast {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server ? this.server.close(() => resolve()) : resolve());
   }
@@ -87,10 +113,27 @@ export class FakeVast {
   }
 
   // ---- faults ----
-  /** The next `count` matching calls answer 429 "API requests too frequent" with no Retry-After. */
-  rateLimitNext(count: number, match: CallMatch = {}): void { this.rateLimits.push({ ...match, remaining: count }); }
+  /** The next `count` matching calls answer 429 "API requests too frequent", by default with no Retry-After (as Vast does). */
+  rateLimitNext(count: number, match: CallMatch = {}, retryAfterSeconds: number | null = null): void { this.rateLimits.push({ ...match, remaining: count, retryAfterSeconds }); }
   /** The next `count` matching calls answer 5xx; `echoAuth` puts the Authorization header in the body. */
-  serverErrorNext(count: number, match: CallMatch = {}, echoAuth = false): void { this.serverErrors.push({ ...match, remaining: count, echoAuth }); }
+  serverErrorNext(count: number, match: CallMatch = {}, echoAuth: EchoAuth = false): void { this.serverErrors.push({ ...match, remaining: count, echoAuth }); }
+  /**
+   * The next `count` rents fail from the client's side yet create the instance `delayMs` after the
+   * request: `502` answers an error at once, `hang` never answers (the client times out). `then`
+   * runs when such a rent arrives (to inject the next fault at that moment).
+   */
+  lateCreationNext(count: number, delayMs: number, answer: "502" | "hang" = "502", then: () => void = () => undefined): void {
+    this.lateRents.push({ method: "PUT", pathPrefix: "/asks/", remaining: count, delayMs, answer, then });
+  }
+  /** From now on a new instance is missing from `GET /instances/` for its first `calls` list answers; 0 also shows the hidden ones. */
+  lagList(calls: number): void {
+    this.listLagCalls = calls;
+    if (calls === 0) this.hiddenFor.clear();
+  }
+  /** Instances rented from this offer bill `price` $/h, not the price search showed. */
+  reprice(offerId: number, price: number): void { this.repriced.set(offerId, price); }
+  /** Σ $/h of the live instances. */
+  dollarsPerHour(): number { return this.instances().reduce((sum, i) => sum + i.pricePerHour, 0); }
   /**
    * The next `count` matching calls answer only after `ms`: "before" handling them (the request is
    * late) or "after" (the work is done, the answer is late: a client that gave up does not know).
@@ -111,6 +154,11 @@ export class FakeVast {
   /** Someone destroyed the instance outside Pulumi (the console, the idle self-terminator). */
   destroyExternally(id: number): void { this.live.delete(id); }
 
+  /** An instance someone (a lost rent of an earlier run) left, carrying `label`; returns its id. */
+  plant(label: string, offer: FakeOffer = this.options.offers[0]!): number {
+    return this.materialize(offer, { image: "planted", label }).id;
+  }
+
   /** The calls matching method and path prefix. */
   callsTo(match: CallMatch): FakeCall[] { return this.calls.filter((c) => matches(c.method, c.path, match)); }
 
@@ -125,11 +173,11 @@ export class FakeVast {
     const path = url.pathname.replace(/^\/api\/v0/, "");
     const authorization = req.headers.authorization;
     const slow = take(this.slow, method, path);
-    const answer = (status: number, payload: unknown, text = false): void => {
-      this.calls.push({ method, path, status, body, authorization });
+    const answer = (status: number, payload: unknown, text = false, headers: Record<string, string> = {}): void => {
+      this.calls.push({ at: Date.now(), method, path, status, body, authorization });
       const send = () => {
         if (res.destroyed) return;
-        res.writeHead(status, { "Content-Type": text ? "text/plain" : "application/json" });
+        res.writeHead(status, { "Content-Type": text ? "text/plain" : "application/json", ...headers });
         res.end(text ? String(payload) : JSON.stringify(payload));
       };
       if (slow?.when === "after") setTimeout(send, slow.ms);
@@ -139,16 +187,15 @@ export class FakeVast {
     if (authorization !== `Bearer ${this.options.apiKey}`) {
       return answer(401, { success: false, error: "auth_error", msg: "Invalid user key" });
     }
-    if (take(this.rateLimits, method, path)) return answer(429, "API requests too frequent", true);
+    const limited = take(this.rateLimits, method, path);
+    if (limited) return answer(429, "API requests too frequent", true, limited.retryAfterSeconds === null ? {} : { "Retry-After": String(limited.retryAfterSeconds) });
     const serverError = take(this.serverErrors, method, path);
-    if (serverError) {
-      return answer(502, { success: false, error: "server_error", msg: serverError.echoAuth ? `upstream failed for ${authorization}` : "upstream failed" });
-    }
+    if (serverError) return answer(502, { success: false, error: "server_error", msg: echoed(serverError.echoAuth, authorization ?? "") });
 
     let m: RegExpMatchArray | null;
     if (method === "POST" && path === "/bundles/") return answer(200, { offers: this.search(body) });
     if (method === "PUT" && (m = path.match(/^\/asks\/(\d+)\/$/))) return this.rent(Number(m[1]), body, answer);
-    if (method === "GET" && path === "/instances/") return answer(200, { instances: this.instances().map((i) => this.view(i)) });
+    if (method === "GET" && path === "/instances/") return answer(200, { instances: this.listed().map((i) => this.view(i)) });
     if ((m = path.match(/^\/instances\/(\d+)\/$/))) {
       const instance = this.live.get(Number(m[1]));
       if (method === "GET") {
@@ -165,6 +212,7 @@ export class FakeVast {
         if (!instance) return answer(404, { success: false, error: "no_such_instance", msg: "Instance not found" });
         if (this.failingDestroys.has(instance.offerId)) return answer(500, { success: false, error: "server_error", msg: "destroy failed" });
         this.live.delete(instance.id);
+        this.hiddenFor.delete(instance.id);
         return answer(200, { success: true, msg: "Instance destroyed successfully" });
       }
     }
@@ -179,18 +227,46 @@ export class FakeVast {
     const create = (body ?? {}) as Record<string, unknown>;
     if (typeof create.image !== "string" || create.image === "") return answer(400, { success: false, error: "invalid_args", msg: "image is required" });
     this.rented.add(offerId);
+    const late = take(this.lateRents, "PUT", `/asks/${offerId}/`);
+    if (late) {
+      const timer = setTimeout(() => { this.timers.delete(timer); this.materialize(offer, create); }, late.delayMs);
+      this.timers.add(timer);
+      late.then();
+      if (late.answer === "502") answer(502, { success: false, error: "server_error", msg: "upstream timed out" });
+      return; // "hang": no answer at all; the client's timeout ends the request
+    }
+    const { id } = this.materialize(offer, create);
+    if (this.contractErrors.has(offerId)) {
+      return answer(200, { success: false, error: "start_failed", msg: "Instance created but failed to start", new_contract: id });
+    }
+    answer(200, { success: true, new_contract: id });
+  }
+
+  /** Creates an instance at the server: from now on it exists and bills. */
+  private materialize(offer: FakeOffer, create: Record<string, unknown>): FakeInstance {
     const id = this.nextId++;
     const ports: FakeInstance["ports"] = { "22/tcp": [{ HostIp: "0.0.0.0", HostPort: String(this.nextPort++) }] };
     for (const key of Object.keys((create.env ?? {}) as object)) {
       const port = key.match(/^-p (\d+):(\d+)(\/udp)?$/);
       if (port) ports[`${port[2]}/${port[3] ? "udp" : "tcp"}`] = [{ HostIp: "0.0.0.0", HostPort: String(this.nextPort++) }];
     }
-    this.live.set(id, { id, offerId, machineId: offer.machine_id, label: String(create.label ?? ""), image: create.image, body: create, polls: 0, ports, offer });
+    const pricePerHour = this.repriced.get(offer.id) ?? offer.dph_total;
+    const instance: FakeInstance = { id, offerId: offer.id, machineId: offer.machine_id, label: String(create.label ?? ""), image: String(create.image), body: create, polls: 0, ports, offer, pricePerHour };
+    this.live.set(id, instance);
     this.created.push(id);
-    if (this.contractErrors.has(offerId)) {
-      return answer(200, { success: false, error: "start_failed", msg: "Instance created but failed to start", new_contract: id });
-    }
-    answer(200, { success: true, new_contract: id });
+    if (this.listLagCalls > 0) this.hiddenFor.set(id, this.listLagCalls);
+    this.maxAlive = Math.max(this.maxAlive, this.live.size);
+    this.maxDollarsPerHour = Math.max(this.maxDollarsPerHour, this.dollarsPerHour());
+    return instance;
+  }
+
+  /** What a list shows: live instances, minus those still hidden by the lag (each list counts down). */
+  private listed(): FakeInstance[] {
+    return this.instances().filter((i) => {
+      const hidden = this.hiddenFor.get(i.id) ?? 0;
+      if (hidden > 0) this.hiddenFor.set(i.id, hidden - 1);
+      return hidden === 0;
+    });
   }
 
   /** The instance as GET shows it; every GET advances its status. */
@@ -208,7 +284,7 @@ export class FakeVast {
       intended_status: "running",
       cur_state: "running",
       status_msg: status === "running" ? "success, running" : "pulling image",
-      dph_total: instance.offer.dph_total,
+      dph_total: instance.pricePerHour,
       inet_down: instance.offer.inet_down ?? null,
       inet_up: instance.offer.inet_up ?? null,
       gpu_name: instance.offer.gpu_name ?? null,
@@ -253,7 +329,19 @@ function compare(have: unknown, op: string, want: unknown): boolean {
 }
 
 function matches(method: string, path: string, match: CallMatch): boolean {
-  return (match.method === undefined || match.method === method) && (match.pathPrefix === undefined || path.startsWith(match.pathPrefix));
+  return (match.method === undefined || match.method === method) && (match.path === undefined || match.path === path)
+    && (match.pathPrefix === undefined || path.startsWith(match.pathPrefix));
+}
+
+/** A 5xx body's message, echoing the Authorization header as asked. */
+function echoed(echo: EchoAuth, authorization: string): string {
+  if (echo === false) return "upstream failed";
+  if (echo === true) return `upstream failed for ${authorization}`;
+  // The client shows "server_error: <msg>"; put the key so that a cut at 300 characters keeps 20 of it.
+  const lead = "upstream failed; request headers: Authorization: ";
+  const keyStart = 300 - 20;
+  const padding = ".".repeat(Math.max(0, keyStart - "server_error: ".length - lead.length - "Bearer ".length));
+  return `${padding}${lead}${authorization}`;
 }
 
 function take<T extends CountedFault>(faults: T[], method: string, path: string): T | undefined {

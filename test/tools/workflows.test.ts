@@ -94,6 +94,19 @@ describe("GitHub workflows", () => {
     assert.ok(up.strategy.matrix.include.some((m: Workflow) => m.stack === "homelab"));
     assert.ok(up.steps.some((s: Workflow) => s.run === 'pulumi up --yes --stack "$STACK" --policy-pack policies --non-interactive'));
   });
+
+  test("up.yml: stacks with burst pools run fabric burst sweep --yes after pulumi up, whatever its outcome", () => {
+    const up = workflow("up.yml").jobs.up;
+    for (const entry of up.strategy.matrix.include as Workflow[]) {
+      const fleet = parse(readFileSync(join(repoRoot, "stacks", `${entry.stack}.fleet.yaml`), "utf8"));
+      assert.equal(entry.burst === true, (fleet.burst?.pools?.length ?? 0) > 0, `matrix entry ${entry.stack}: burst must say whether its fleet has burst pools`);
+    }
+    const steps = up.steps as Workflow[];
+    const upIndex = steps.findIndex((s) => typeof s.run === "string" && s.run.startsWith("pulumi up "));
+    const sweepIndex = steps.findIndex((s) => s.run === 'npx fabric burst sweep --stack "$STACK" --yes');
+    assert.ok(sweepIndex > upIndex && upIndex >= 0, "the sweep runs after pulumi up");
+    assert.equal(steps[sweepIndex].if, "${{ always() && matrix.burst }}", "even after a failed or cancelled up");
+  });
 });
 
 describe("preview.yml stack selection", () => {
