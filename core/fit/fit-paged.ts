@@ -90,10 +90,12 @@ export function fitSglang(input: FitInput): FitResult {
   const staticGiB = input.gpuMemoryGiB * input.gpuMemoryUtilization;
   const reservedGiB = sglangReservedMiB(input.gpuMemoryGiB, tp, input.maxNumBatchedTokens) / 1024;
   const poolGiB = staticGiB - weightsGiB - nonTorch;
-  const result = tokenPoolResult(input, arch, { budgetGiB: staticGiB + reservedGiB, poolGiB, weightsGiB, activationGiB: reservedGiB, nonTorch, pageTokens: 1,
+  // SGLang rounds its own fraction to 3 places, so its footprint may pass the GPU by that rounding.
+  const roundingGiB = 0.0005 * input.gpuMemoryGiB;
+  const result = tokenPoolResult(input, arch, { budgetGiB: Math.min(staticGiB + reservedGiB, input.gpuMemoryGiB), poolGiB, weightsGiB, activationGiB: reservedGiB, nonTorch, pageTokens: 1,
     budgetText: `${input.gpuMemoryUtilization.toFixed(3)} × ${input.gpuMemoryGiB} = ${staticGiB.toFixed(1)} GiB (SGLang mem-fraction-static;`
       + ` activations and CUDA graphs take ${reservedGiB.toFixed(1)} GiB on top)` });
-  if (staticGiB + reservedGiB <= input.gpuMemoryGiB + 1e-9) return result;
+  if (staticGiB + reservedGiB <= input.gpuMemoryGiB + roundingGiB) return result;
   const highest = Math.floor(((input.gpuMemoryGiB - reservedGiB) / input.gpuMemoryGiB) * 1000) / 1000;
   return { ...result, fits: false, message: `does not fit: needs ${(staticGiB + reservedGiB).toFixed(1)} GiB (mem-fraction-static `
     + `${input.gpuMemoryUtilization.toFixed(3)} × ${input.gpuMemoryGiB} = ${staticGiB.toFixed(1)} GiB + SGLang's ${reservedGiB.toFixed(1)} GiB for activations `
