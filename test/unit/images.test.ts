@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { defaultEngineImage, engineCatalog, engineProfile } from "../../core/catalog/engines";
 import { imagePlatforms, isNvidiaNgcImage, isPinned, parseImage } from "../../core/catalog/images";
+import { imageProvenance } from "../../core/catalog/image-provenance";
 import { serviceImages } from "../../core/catalog/services";
 import type { EngineKind, HardwareProfile } from "../../core/catalog/types";
 
@@ -131,5 +132,20 @@ describe("engineCatalog", () => {
     assert.equal(engineProfile("vllm").images.blackwellArm64, "vllm/vllm-openai:v0.26.0");
     assert.equal(engineProfile("vllm").images.cpu, undefined);
     assert.equal(engineProfile("llamacpp").images.cpu, "ghcr.io/ggml-org/llama.cpp:server-b10902");
+  });
+});
+
+describe("imageProvenance", () => {
+  it("names, for every engine pin, the release it was seen in and the workflow that tags its images", () => {
+    for (const kind of kinds) {
+      const row = imageProvenance[kind];
+      const pin = engineProfile(kind).defaultVersion.replace(/^v/, "");
+      assert.ok(pin.startsWith(row.release.replace(/^v/, "")), `${kind}: pin ${pin} vs provenance ${row.release}`);
+      assert.ok(row.seenIn.length > 0 && row.buildWorkflow.length > 0, kind);
+      assert.ok(row.commit === null || /^[0-9a-f]{40}$/.test(row.commit), `${kind}: ${row.commit}`);
+    }
+  });
+  it("offers no TEI variant the v1.9.3 build matrix did not have", () => {
+    for (const hw of allHardware) assert.doesNotMatch(defaultEngineImage("tei", hw), /:(121-|cpu-arm64-)/, hw.id);
   });
 });
