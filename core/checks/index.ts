@@ -1,6 +1,7 @@
 import type { Violation } from "../plan/types";
 import type { ResolvedFleet } from "../plan/resolve";
 import { burstBudget } from "./burst";
+import { engineEnvKnown } from "./engine-env";
 import type { Check } from "./check";
 import { gatewayRoutesResolve } from "./gateway";
 import { imageArchMatchesMachine, quantizationSupported } from "./hardware";
@@ -12,7 +13,7 @@ import { noInlineSecrets } from "./secrets";
 /** Every fleet check, in the order `fabric check` reports them. */
 export const fleetChecks: readonly Check[] = [
   unknownReference, duplicateName, memoryFit, gpuOversubscription, quantizationSupported,
-  imageArchMatchesMachine, portCollision, gatewayRoutesResolve, noInlineSecrets, burstBudget,
+  imageArchMatchesMachine, portCollision, gatewayRoutesResolve, noInlineSecrets, burstBudget, engineEnvKnown,
 ];
 
 export function runChecks(fleet: ResolvedFleet): Violation[] {

@@ -13,6 +13,7 @@ import { Fleet } from "../../core/fleet/schema";
 import { plan } from "../../core/plan/plan";
 import type { EnginePlan } from "../../core/plan/types";
 import { OLLAMA_MODELFILE_PATH } from "../../core/render/engines/ollama";
+import { engineEnvNames } from "../../core/checks/engine-env";
 import { conformanceFleet } from "./fleet";
 
 const cache = join(process.env.FABRIC_CACHE ?? join(homedir(), ".cache", "inference-fabric"), "conformance");
@@ -70,5 +71,25 @@ describe("Ollama v0.32.15 reads what the fleet renders (envconfig, parser.ParseF
     const rejected = verdicts.filter((v) => v.errors.length > 0).map((v) => `${v.deployment}: ${v.errors.join("; ")}`);
     assert.equal(verdicts.length, 3);
     assert.deepEqual(rejected, []);
+  });
+});
+
+describe("fabric check's engine-env-known lists are the engines' own", () => {
+  const stub = { PYTHONPATH: join(__dirname, "torch-stub"), VLLM_LOGGING_LEVEL: "ERROR" };
+  function names(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string[] {
+    assert.ok(existsSync(command), `${command} is missing: ${setupHint}`);
+    const r = spawnSync(command, args, { encoding: "utf8", env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[];
+  }
+  for (const engine of ["vllm", "sglang"] as const) {
+    it(`${engine} ${engineEnvNames[engine].version}`, () => {
+      const own = names(join(cache, engine, "bin", "python"), [join(__dirname, "parse_engine_args.py"), engine, "--env-names"], stub);
+      assert.deepEqual(engineEnvNames[engine].names, own.filter((n) => n.startsWith(engineEnvNames[engine].prefix)));
+    });
+  }
+  it(`ollama ${engineEnvNames.ollama.version}`, () => {
+    const own = names(join(cache, "bin", "ollama-conformance"), ["--env-names"]);
+    assert.deepEqual(engineEnvNames.ollama.names, own.filter((n) => n.startsWith("OLLAMA_")));
   });
 });

@@ -1,6 +1,6 @@
 """Feeds rendered engine command lines to the engine's own argument parser (vLLM 0.26.0, SGLang
 0.5.18, from their PyPI wheels). Reads [{"deployment", "args", "env"}] as JSON on stdin, prints
-[{"deployment", "errors": [...]}] as JSON. Usage: parse_engine_args.py vllm|sglang."""
+[{"deployment", "errors": [...]}] as JSON. Usage: parse_engine_args.py vllm|sglang [--env-names]."""
 import contextlib
 import io
 import json
@@ -81,7 +81,21 @@ def sglang_checker():
     return check
 
 
+def env_names(engine):
+    """Every environment variable the engine's own code declares."""
+    if engine == "vllm":
+        import vllm.envs as vllm_envs
+
+        return sorted(vllm_envs.environment_variables)
+    from sglang.srt.environ import Envs
+
+    return sorted(name for name in vars(Envs) if name.isupper())
+
+
 def main():
+    if sys.argv[2:] == ["--env-names"]:
+        print(json.dumps(env_names(sys.argv[1])))
+        return
     check = {"vllm": vllm_checker, "sglang": sglang_checker}[sys.argv[1]]()
     items = json.load(sys.stdin)
     print(json.dumps([{"deployment": i["deployment"], "errors": check(i)} for i in items]))

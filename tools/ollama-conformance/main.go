@@ -2,12 +2,14 @@
 // at the pinned version: environment names against envconfig.AsMap, the Modelfile through
 // parser.ParseFile and its PARAMETERs through api.FormatParams (what `ollama create` runs).
 // Reads [{"deployment","env","modelfile"}] as JSON on stdin; prints [{"deployment","errors"}].
+// With --env-names it prints every name envconfig knows.
 package main
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/ollama/ollama/api"
@@ -53,6 +55,15 @@ func check(it item) []string {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "--env-names" {
+		names := []string{}
+		for name := range envconfig.AsMap() {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		_ = json.NewEncoder(os.Stdout).Encode(names)
+		return
+	}
 	var items []item
 	if err := json.NewDecoder(os.Stdin).Decode(&items); err != nil {
 		fmt.Fprintln(os.Stderr, "ollama-conformance: stdin:", err)
