@@ -29,7 +29,7 @@ const USAGE = `fabric fit — does a model fit a GPU, and how much KV cache is l
                                 (default: from the repo name or config.json, else bf16)
   --kv-cache-dtype D            ${KvCacheDtype.options.join("|")} (default auto)
   --max-model-len N             context length (default: the model's maximum)
-  --gpu-memory-utilization F    vLLM/SGLang/TRT-LLM memory fraction (default 0.9)
+  --gpu-memory-utilization F    memory fraction (default: the engine's own — vLLM 0.92 from 0.26, SGLang per GPU, TRT-LLM 0.9)
   --max-num-seqs N              concurrent sequences (default: the engine's)
   --max-num-batched-tokens N    tokens per scheduler step (default: vLLM's for the GPU)
   --weights-gib N               measured weight size per GPU (overrides the estimate)
