@@ -31,7 +31,7 @@ engine_venv() { # engine, version, requirements file
 }
 
 ollama_tool() {
-  local bin="$dir/bin/ollama-conformance" stamp="$dir/bin/.ollama-$(cat tools/ollama-conformance/go.mod tools/ollama-conformance/main.go | sha256sum | cut -c1-12)"
+  local bin="$dir/bin/ollama-conformance" stamp="$dir/bin/.ollama-$(cat tools/ollama-conformance/go.mod tools/ollama-conformance/go.sum tools/ollama-conformance/main.go | sha256sum | cut -c1-12)"
   [ -e "$stamp" ] && [ -x "$bin" ] && return 0
   (cd tools/ollama-conformance && nice -n 10 go build -o "$bin" .)
   touch "$stamp"
