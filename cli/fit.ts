@@ -10,6 +10,7 @@ import { thousands } from "../core/fit/fit-message";
 import type { FitInput, FitResult } from "../core/fit/types";
 import { vllmSchedulerDefaults } from "../core/fit/vllm-behaviour";
 import { EngineId, KvCacheDtype, Quantization } from "../core/fleet/recipe";
+import { defaultMemoryFraction } from "../core/plan/resolve";
 
 /** The streams `fabric fit` uses; tests pass captured ones. */
 export interface FitIo {
@@ -28,7 +29,7 @@ const USAGE = `fabric fit — does a model fit a GPU, and how much KV cache is l
                                 (default: from the repo name or config.json, else bf16)
   --kv-cache-dtype D            ${KvCacheDtype.options.join("|")} (default auto)
   --max-model-len N             context length (default: the model's maximum)
-  --gpu-memory-utilization F    vLLM/SGLang/TRT-LLM memory fraction (default 0.9)
+  --gpu-memory-utilization F    memory fraction (default: the engine's own — vLLM 0.92 from 0.26, SGLang per GPU, TRT-LLM 0.9)
   --max-num-seqs N              concurrent sequences (default: the engine's)
   --max-num-batched-tokens N    tokens per scheduler step (default: vLLM's for the GPU)
   --weights-gib N               measured weight size per GPU (overrides the estimate)
@@ -97,12 +98,15 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
   const quantization = choice(Quantization.options, v.quantization ?? quantHint ?? "bf16", "--quantization");
   const tensorParallel = integer(v.gpus, "--gpus") ?? 1;
   const gpuMemoryGiB = number(v["gpu-memory-gib"], "--gpu-memory-gib") ?? hardware.memoryGiB;
-  const utilisation = number(v["gpu-memory-utilization"], "--gpu-memory-utilization") ?? 0.9;
+  const batchedTokens = integer(v["max-num-batched-tokens"], "--max-num-batched-tokens");
+  const utilisation = number(v["gpu-memory-utilization"], "--gpu-memory-utilization") ?? defaultMemoryFraction({
+    engine, engineVersion: v["engine-version"] ?? engineProfile(engine).defaultVersion, tensorParallel, maxNumBatchedTokens: batchedTokens,
+  }, gpuMemoryGiB);
   if (utilisation > 1) throw new UsageError(`--gpu-memory-utilization is a fraction in (0, 1], got ${utilisation}; for 90 % pass 0.9`);
   const engineDefaultSeqs = engine === "vllm" ? vllmSchedulerDefaults(gpuMemoryGiB, hardware.id).maxNumSeqs
     : engine === "llamacpp" || engine === "ollama" ? 1 : engine === "tei" ? 512 : 256;
   const weights = number(v["weights-gib"], "--weights-gib");
-  const batched = integer(v["max-num-batched-tokens"], "--max-num-batched-tokens");
+  const batched = batchedTokens;
   const input: FitInput = {
     architecture, quantization, engine, tensorParallel, gpuMemoryGiB,
     kvCacheDtype: choice(KvCacheDtype.options, v["kv-cache-dtype"] ?? "auto", "--kv-cache-dtype"),

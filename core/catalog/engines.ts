@@ -13,17 +13,19 @@ export const HF_HOME_PATH = `${MODEL_CACHE_PATH}/huggingface`;
  * - vLLM 0.26.0: the newest release with reports of Qwen3.6-27B NVFP4 on both GB10 and SM120 cards;
  *   0.27.x has open GB10 startup bugs (vllm#51920, #51921).
  * - SGLang 0.5.18: `v0.5.18` (CUDA 12.9) and `v0.5.18-cu130` both on Docker Hub, multi-arch.
- * - llama.cpp b10902: the build under llama-swap v255's images, so both run one llama-server.
- * - Ollama 0.32.15, TensorRT-LLM 1.3.0, TEI 1.9.3 (the last TEI release tag), llama-swap v255.
+ * - llama.cpp b10902, Ollama 0.32.15, TEI 1.9.3 (the last TEI release tag).
+ * - TensorRT-LLM 1.2.1: the newest release (1.3.0 was never released: PyPI lists 1.3.0rc0–rc29,
+ *   then 1.4.0rc0); llama-swap v250, its newest release (v255 never existed).
+ * Where each tag was seen: image-provenance.ts.
  */
 const VERSION = {
   vllm: "0.26.0",
   sglang: "0.5.18",
   llamacpp: "b10902",
   ollama: "0.32.15",
-  trtllm: "1.3.0",
+  trtllm: "1.2.1",
   tei: "1.9.3",
-  "llama-swap": "v255-b10902",
+  "llama-swap": "v250-b10902",
 } as const satisfies Record<EngineKind, string>;
 
 /** DGX Spark (GB10) and other arm64 Blackwell parts need CUDA 13 builds (REFERENCE §1). */
@@ -83,27 +85,23 @@ function llamaSwapImage(hw: ImageHardware, version: string): string {
 }
 
 /**
- * TEI compiles one image per compute capability (.github/workflows/matrix.json): `turing-` (7.5),
- * none (8.0), `86-`, `89-`, `hopper-` (9.0), `100-` and `120-` (Blackwell, from 1.9), `cpu-`.
- * `121-` (GB10, arm64) was added after the 1.9.3 tag; the README lists `121-1.9`, so GB10 gets the
- * minor tag (unverified against the registry). Unknown capabilities get the all-arch `cuda-` image.
+ * TEI compiles one image per compute capability (.github/workflows/matrix.json at v1.9.3):
+ * `turing-` (7.5), none (8.0), `86-`, `89-`, `hopper-` (9.0), `100-`, `120-`, `cuda-` (all), `cpu-`,
+ * every one for linux/amd64 only (build.yaml). `121-` (GB10) and `cpu-arm64-` came after the tag
+ * (#840, #852) and version tags are made only on tag pushes, so they are not offered: GB10 gets
+ * `120-` and arm64 CPUs `cpu-`, both amd64-only, which the image-arch check reports.
  */
 function teiImage(hw: ImageHardware, version: string): string {
   const v = version.replace(/^v/, "");
   const repo = "ghcr.io/huggingface/text-embeddings-inference";
   const cc = hw.computeCapability;
-  if (cc === null) return `${repo}:${hw.cpuArch === "arm64" ? `cpu-arm64-${minorOf(v)}` : `cpu-${v}`}`;
-  if (cc >= 12.1) return `${repo}:121-${minorOf(v)}`;
+  if (cc === null) return `${repo}:cpu-${v}`;
+  if (cc >= 12.0 && cc < 13) return `${repo}:120-${v}`;
   const prefixes: readonly (readonly [number, string])[] = [
     [12.0, "120-"], [10.0, "100-"], [9.0, "hopper-"], [8.9, "89-"], [8.6, "86-"], [8.0, ""], [7.5, "turing-"],
   ];
   const exact = prefixes.find(([c]) => Math.abs(c - cc) < 1e-6);
   return `${repo}:${exact ? exact[1] : "cuda-"}${v}`;
-}
-
-function minorOf(version: string): string {
-  const [a = 0, b = 0] = versionParts(version);
-  return `${a}.${b}`;
 }
 
 function ollamaImage(_hw: ImageHardware, version: string): string {

@@ -3,6 +3,7 @@ import { pagedMessage } from "./fit-message";
 import { kvBytesPerToken, vllmKvCapacity } from "./kv-cache";
 import { activationPeak, cudaGraphGiB, nonTorchGiB } from "./overhead";
 import type { FitInput, FitResult } from "./types";
+import { sglangReservedMiB } from "./sglang-behaviour";
 import { vllmBehaviour, vllmSchedulerDefaults } from "./vllm-behaviour";
 import { estimateWeightsGiB } from "./weights";
 
@@ -76,23 +77,29 @@ function longestFittingLen(upTo: number, fitsLen: (len: number) => boolean): num
 }
 
 /**
- * SGLang: `--mem-fraction-static` (default 0.9) of the GPU holds weights and the KV pool; the rest
- * (activations, CUDA graphs) lives outside that fraction, so only weights and non-torch memory come
- * out of the budget. One-token pages; sliding-window layers are sized in full (a safe over-estimate).
+ * SGLang: `--mem-fraction-static` of the GPU holds weights and the KV pool (the recipe's value, or
+ * SGLang's own per-GPU default, see sglang-behaviour.ts); activations and CUDA graphs take
+ * SGLang's reserve on top of it, so the engine's footprint (the budget the GPU-sharing check adds
+ * up) is fraction × total + reserve. One-token pages; sliding-window layers are sized in full.
  */
 export function fitSglang(input: FitInput): FitResult {
-  return fitFractionOfTotal(input, "SGLang mem-fraction-static");
-}
-
-function fitFractionOfTotal(input: FitInput, what: string): FitResult {
   const arch = input.architecture;
   const tp = Math.max(1, input.tensorParallel);
   const weightsGiB = weightsPerGpu(input);
   const nonTorch = nonTorchGiB(tp, input.interconnect ?? "nvlink", 0.25);
-  const budgetGiB = input.gpuMemoryGiB * input.gpuMemoryUtilization;
-  const poolGiB = budgetGiB - weightsGiB - nonTorch;
-  return tokenPoolResult(input, arch, { budgetGiB, poolGiB, weightsGiB, activationGiB: 0, nonTorch, pageTokens: 1,
-    budgetText: `${input.gpuMemoryUtilization.toFixed(2)} × ${input.gpuMemoryGiB} = ${budgetGiB.toFixed(1)} GiB (${what})` });
+  const staticGiB = input.gpuMemoryGiB * input.gpuMemoryUtilization;
+  const reservedGiB = sglangReservedMiB(input.gpuMemoryGiB, tp, input.maxNumBatchedTokens) / 1024;
+  const poolGiB = staticGiB - weightsGiB - nonTorch;
+  // SGLang rounds its own fraction to 3 places, so its footprint may pass the GPU by that rounding.
+  const roundingGiB = 0.0005 * input.gpuMemoryGiB;
+  const result = tokenPoolResult(input, arch, { budgetGiB: Math.min(staticGiB + reservedGiB, input.gpuMemoryGiB), poolGiB, weightsGiB, activationGiB: reservedGiB, nonTorch, pageTokens: 1,
+    budgetText: `${input.gpuMemoryUtilization.toFixed(3)} × ${input.gpuMemoryGiB} = ${staticGiB.toFixed(1)} GiB (SGLang mem-fraction-static;`
+      + ` activations and CUDA graphs take ${reservedGiB.toFixed(1)} GiB on top)` });
+  if (staticGiB + reservedGiB <= input.gpuMemoryGiB + roundingGiB) return result;
+  const highest = Math.floor(((input.gpuMemoryGiB - reservedGiB) / input.gpuMemoryGiB) * 1000) / 1000;
+  return { ...result, fits: false, message: `does not fit: needs ${(staticGiB + reservedGiB).toFixed(1)} GiB (mem-fraction-static `
+    + `${input.gpuMemoryUtilization.toFixed(3)} × ${input.gpuMemoryGiB} = ${staticGiB.toFixed(1)} GiB + SGLang's ${reservedGiB.toFixed(1)} GiB for activations `
+    + `and CUDA graphs) but ${gpuLabel(input)} has ${input.gpuMemoryGiB} GiB${input.unifiedMemory ? " of unified memory, shared with the OS" : ""} (OOM at graph capture): lower gpuMemoryUtilization to at most ${highest} or leave it unset` };
 }
 
 /**

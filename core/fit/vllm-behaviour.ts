@@ -67,6 +67,15 @@ export function vllmBehaviour(engineVersion: string): VllmBehaviour {
   };
 }
 
+/**
+ * vLLM's own default `gpu_memory_utilization`, which the renderer writes out so the plan shows what
+ * the memory fit assumed: 0.92 from 0.26 (vllm/config/cache.py `Field(default=0.92)`), 0.9 before.
+ * An unset version means {@link ASSUMED_VLLM_VERSION}.
+ */
+export function vllmDefaultGpuMemoryUtilization(engineVersion: string | undefined): number {
+  return versionAtLeast(engineVersion?.trim() || ASSUMED_VLLM_VERSION, 0, 26) ? 0.92 : 0.9;
+}
+
 /** Scheduler limits vLLM picks when the flags are unset (EngineArgs.get_batch_defaults, API server). */
 export interface SchedulerDefaults { readonly maxNumBatchedTokens: number; readonly maxNumSeqs: number }
 

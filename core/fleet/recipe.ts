@@ -102,7 +102,7 @@ export const Recipe = z
     /** Context length served (vLLM --max-model-len, llama.cpp --ctx-size). */
     maxModelLen: z.number().int().positive().max(16777216).default(8192).describe("Context length (--max-model-len / --ctx-size)."),
     /** Fraction of the GPU this engine may take (vLLM/SGLang). */
-    gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe("Fraction of GPU memory for this engine (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static). Default 0.9 for vLLM."),
+    gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe("Fraction of GPU memory for this engine (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction). Default: the engine's own (vLLM 0.92 from 0.26, SGLang per GPU, TensorRT-LLM 0.9)."),
     /** Concurrent sequences (vLLM --max-num-seqs, llama.cpp --parallel). */
     maxNumSeqs: z.number().int().positive().optional().describe("Concurrent sequences (vLLM --max-num-seqs, llama.cpp --parallel)."),
     /** Tokens per scheduler step (vLLM --max-num-batched-tokens). */

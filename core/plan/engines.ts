@@ -9,6 +9,12 @@ import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./co
 import type { ResolvedInstance, ResolvedMachine, ResolvedRecipe } from "./resolve";
 import type { EnginePlan, ModelSync, SecretEnv } from "./types";
 
+/** The renderer's own probe command when it has one (exec form), else the HTTP check of its health path. */
+function engineHealthCheck(machine: ResolvedMachine, port: number, render: EngineRender, startPeriodSeconds: number) {
+  const http = httpHealthCheck(machine, port, render.healthPath, startPeriodSeconds);
+  return render.healthCommand ? { ...http, test: ["CMD", ...render.healthCommand] } : http;
+}
+
 /** Where a model synced from the store lives inside the cache volume. */
 export function storeModelPath(recipe: ResolvedRecipe): string {
   return `${MODEL_CACHE_PATH}/store/${storePrefix(recipe)}`;
@@ -51,7 +57,7 @@ export function planEngine(fleet: Fleet, d: ResolvedInstance): EnginePlan {
     gpus: hardware.family === "cpu" ? null : d.gpuIndices,
     ipcHost: render.ipcHost,
     shmSizeMiB: render.shmSizeMiB,
-    health: httpHealthCheck(machine, d.port, render.healthPath, fleet.rollout.healthTimeoutSeconds),
+    health: engineHealthCheck(machine, d.port, render, fleet.rollout.healthTimeoutSeconds),
     stopGraceSeconds: fleet.rollout.drainSeconds,
     labels: {
       ...base.labels,

@@ -2,7 +2,8 @@ import { findHardware, multiGpuInterconnect } from "../catalog/hardware";
 import { architectureFromInline, findModel } from "../catalog/models";
 import type { HardwareProfile, ModelArchitecture } from "../catalog/types";
 import { fitEngine } from "../fit/fit";
-import { vllmSchedulerDefaults } from "../fit/vllm-behaviour";
+import { sglangDefaultMemFraction } from "../fit/sglang-behaviour";
+import { vllmDefaultGpuMemoryUtilization, vllmSchedulerDefaults } from "../fit/vllm-behaviour";
 import type { FitResult } from "../fit/types";
 import type { Recipe } from "../fleet/recipe";
 import type { Deployment, Fleet, Machine } from "../fleet/schema";
@@ -12,7 +13,18 @@ function defaultMaxNumSeqs(engine: Recipe["engine"], memoryGiB: number, hardware
   if (engine === "vllm") return vllmSchedulerDefaults(memoryGiB, hardware.id).maxNumSeqs;
   return engine === "sglang" || engine === "trtllm" ? 256 : 1;
 }
-const DEFAULT_GPU_MEMORY_UTILIZATION = 0.9;
+/** TensorRT-LLM's `free_gpu_memory_fraction` default (serve.py). */
+const TRTLLM_DEFAULT_FRACTION = 0.9;
+
+/**
+ * The engine's own memory fraction when the recipe sets none: vLLM's by version, SGLang's per-GPU
+ * formula, TensorRT-LLM's 0.9; llama.cpp, Ollama and TEI have no such knob (the value is unused).
+ */
+export function defaultMemoryFraction(r: Pick<Recipe, "engine" | "engineVersion" | "tensorParallel" | "maxNumBatchedTokens">, gpuMemoryGiB: number): number {
+  if (r.engine === "vllm") return vllmDefaultGpuMemoryUtilization(r.engineVersion);
+  if (r.engine === "sglang") return sglangDefaultMemFraction(gpuMemoryGiB, r.tensorParallel, r.maxNumBatchedTokens);
+  return TRTLLM_DEFAULT_FRACTION;
+}
 
 export interface ResolvedMachine {
   readonly spec: Machine;
@@ -130,7 +142,7 @@ export function fitRecipe(recipe: ResolvedRecipe, machine: Pick<ResolvedMachine,
     kvCacheDtype: r.kvCacheDtype,
     gpuMemoryGiB: memoryGiB,
     unifiedMemory: hardware.unifiedMemory,
-    gpuMemoryUtilization: r.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION,
+    gpuMemoryUtilization: r.gpuMemoryUtilization ?? defaultMemoryFraction(r, memoryGiB),
     tensorParallel: r.tensorParallel,
     maxModelLen: r.maxModelLen,
     maxNumSeqs: r.maxNumSeqs ?? defaultMaxNumSeqs(r.engine, memoryGiB, hardware),

@@ -59,7 +59,7 @@ describe("fabric fit", () => {
   it("exits 1 with the numbers when the model does not fit", () => {
     const r = fit(["--model", "llama-3.1-70b", "--gpu", "rtx-4090"]);
     assert.equal(r.code, 1);
-    assert.match(r.out, /^does not fit: needs [\d.]+ GiB \(weights [\d.]+ .* but rtx-4090 gives 0\.90 × 23\.55 = 21\.2 GiB/m);
+    assert.match(r.out, /^does not fit: needs [\d.]+ GiB \(weights [\d.]+ .* but rtx-4090 gives 0\.92 × 23\.55 = 21\.7 GiB/m);
     assert.equal(r.err, "");
   });
 

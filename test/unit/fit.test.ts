@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { findHardware } from "../../core/catalog/hardware";
 import { findModel } from "../../core/catalog/models";
 import type { ModelArchitecture } from "../../core/catalog/types";
+import { sglangDefaultMemFraction } from "../../core/fit/sglang-behaviour";
 import { estimateWeightsGiB, fitEngine, kvBytesPerToken } from "../../core/fit/fit";
 import { vllmKvLayout } from "../../core/fit/kv-cache";
 import { activationPeak } from "../../core/fit/overhead";
@@ -205,10 +206,17 @@ describe("other engines", () => {
     assert.ok(f.budgetGiB < 2);
   });
 
-  it("SGLang takes weights and KV from the static fraction; TRT-LLM a fraction of what is free", () => {
-    const s = fitEngine(base("sglang", { architecture: arch("qwen3-8b"), quantization: "bf16", kvCacheDtype: "auto" }));
-    assert.ok(Math.abs(s.budgetGiB - 0.9 * 31.36) < 1e-9);
-    assert.ok(Math.abs(s.weightsGiB + s.kvPoolGiB + s.nonTorchGiB - s.budgetGiB) < 1e-9);
+  it("SGLang takes weights and KV from the static fraction, activations and graphs on top; TRT-LLM a fraction of what is free", () => {
+    // SGLang 0.5.18 on a 31.36 GiB card, TP 1: 512 + 2048 × 1.5 + 128 + 24 × 2 + 41 × 8 = 4088 MiB reserved.
+    assert.equal(sglangDefaultMemFraction(31.36, 1), 0.872);
+    const own = fitEngine(base("sglang", { architecture: arch("qwen3-8b"), quantization: "bf16", kvCacheDtype: "auto", gpuMemoryUtilization: 0.872 }));
+    assert.equal(own.fits, true);
+    assert.ok(Math.abs(own.weightsGiB + own.kvPoolGiB + own.nonTorchGiB - 0.872 * 31.36) < 1e-9);
+    assert.ok(own.budgetGiB > 0.872 * 31.36 + 3.9 && own.budgetGiB <= 31.36, `the GPU-sharing check sees the whole footprint: ${own.budgetGiB}`);
+    // The old forced 0.9 leaves less than SGLang's reserve: OOM at CUDA-graph capture.
+    const s = fitEngine(base("sglang", { architecture: arch("qwen3-8b"), quantization: "bf16", kvCacheDtype: "auto", gpuMemoryUtilization: 0.9 }));
+    assert.equal(s.fits, false);
+    assert.match(s.message, /OOM at graph capture\): lower gpuMemoryUtilization to at most 0\.872 or leave it unset/);
     const t = fitEngine(base("trtllm", { architecture: arch("qwen3-8b"), quantization: "bf16", kvCacheDtype: "auto" }));
     assert.equal(t.kvCacheTokens % 32, 0);
     assert.ok(t.budgetGiB < 31.36);

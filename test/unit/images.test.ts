@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { defaultEngineImage, engineCatalog, engineProfile } from "../../core/catalog/engines";
 import { imagePlatforms, isNvidiaNgcImage, isPinned, parseImage } from "../../core/catalog/images";
+import { imageProvenance } from "../../core/catalog/image-provenance";
 import { serviceImages } from "../../core/catalog/services";
 import type { EngineKind, HardwareProfile } from "../../core/catalog/types";
 
@@ -89,29 +90,30 @@ describe("defaultEngineImage", () => {
     ["llamacpp", cpu, undefined, "ghcr.io/ggml-org/llama.cpp:server-b10902"],
     ["llamacpp", cpu, "b9000", "ghcr.io/ggml-org/llama.cpp:server-b9000"],
     ["ollama", spark, undefined, "ollama/ollama:0.32.15"],
-    ["trtllm", h100, undefined, "nvcr.io/nvidia/tensorrt-llm/release:1.3.0"],
+    ["trtllm", h100, undefined, "nvcr.io/nvidia/tensorrt-llm/release:1.2.1"],
     ["tei", a100, undefined, "ghcr.io/huggingface/text-embeddings-inference:1.9.3"],
     ["tei", rtx3090, undefined, "ghcr.io/huggingface/text-embeddings-inference:86-1.9.3"],
     ["tei", rtx4090, undefined, "ghcr.io/huggingface/text-embeddings-inference:89-1.9.3"],
     ["tei", h100, undefined, "ghcr.io/huggingface/text-embeddings-inference:hopper-1.9.3"],
     ["tei", rtx5090, undefined, "ghcr.io/huggingface/text-embeddings-inference:120-1.9.3"],
-    ["tei", spark, undefined, "ghcr.io/huggingface/text-embeddings-inference:121-1.9"],
+    // TEI 1.9.3 built no arm64 image (matrix.json, build.yaml at v1.9.3): GB10 gets the amd64-only 120- tag.
+    ["tei", spark, undefined, "ghcr.io/huggingface/text-embeddings-inference:120-1.9.3"],
     ["tei", cpu, undefined, "ghcr.io/huggingface/text-embeddings-inference:cpu-1.9.3"],
-    ["llama-swap", rtx5090, undefined, "ghcr.io/mostlygeek/llama-swap:v255-cuda-b10902"],
-    ["llama-swap", cpu, undefined, "ghcr.io/mostlygeek/llama-swap:v255-cpu-b10902"],
+    ["llama-swap", rtx5090, undefined, "ghcr.io/mostlygeek/llama-swap:v250-cuda-b10902"],
+    ["llama-swap", cpu, undefined, "ghcr.io/mostlygeek/llama-swap:v250-cpu-b10902"],
   ];
   for (const [kind, hw, version, image] of cases) it(`${kind} on ${hw.id}${version ? ` at ${version}` : ""}`, () => assert.equal(defaultEngineImage(kind, hw, version), image));
 
   it("names the field when a llama.cpp version is not a build number", () => {
     assert.throws(() => defaultEngineImage("llamacpp", rtx5090, "1.2"), /llamacpp engineVersion '1\.2' is not a llama\.cpp build number: use e\.g\. 'b10902'/);
   });
-  it("is always pinned and published for the machine's architecture, except llama-swap on GB10", () => {
+  it("is always pinned and published for the machine's architecture, except llama-swap and TEI on GB10", () => {
     fc.assert(fc.property(fc.constantFrom(...kinds), fc.constantFrom(...allHardware), (kind, hw) => {
       const image = defaultEngineImage(kind, hw);
       assert.ok(isPinned(image), image);
       const platforms = imagePlatforms(image);
       assert.ok(platforms, `${image} is in the platform table`);
-      const expected = !(kind === "llama-swap" && hw.id === "dgx-spark");
+      const expected = !((kind === "llama-swap" || kind === "tei") && hw.cpuArch === "arm64");
       assert.equal(platforms.includes(hw.cpuArch), expected, `${image} on ${hw.id}`);
     }));
   });
@@ -130,5 +132,20 @@ describe("engineCatalog", () => {
     assert.equal(engineProfile("vllm").images.blackwellArm64, "vllm/vllm-openai:v0.26.0");
     assert.equal(engineProfile("vllm").images.cpu, undefined);
     assert.equal(engineProfile("llamacpp").images.cpu, "ghcr.io/ggml-org/llama.cpp:server-b10902");
+  });
+});
+
+describe("imageProvenance", () => {
+  it("names, for every engine pin, the release it was seen in and the workflow that tags its images", () => {
+    for (const kind of kinds) {
+      const row = imageProvenance[kind];
+      const pin = engineProfile(kind).defaultVersion.replace(/^v/, "");
+      assert.ok(pin.startsWith(row.release.replace(/^v/, "")), `${kind}: pin ${pin} vs provenance ${row.release}`);
+      assert.ok(row.seenIn.length > 0 && row.buildWorkflow.length > 0, kind);
+      assert.ok(row.commit === null || /^[0-9a-f]{40}$/.test(row.commit), `${kind}: ${row.commit}`);
+    }
+  });
+  it("offers no TEI variant the v1.9.3 build matrix did not have", () => {
+    for (const hw of allHardware) assert.doesNotMatch(defaultEngineImage("tei", hw), /:(121-|cpu-arm64-)/, hw.id);
   });
 });

@@ -115,3 +115,17 @@ describe("plan() on the local fleet", () => {
     assert.deepEqual(chat, ["http://127.0.0.1:8081/v1", "http://127.0.0.1:8082/v1"]);
   });
 });
+
+describe("engine health checks", () => {
+  test("Ollama's container probes with the ollama binary in exec form: its image has no curl, wget or python3", async () => {
+    const { Fleet } = await import("../../core/fleet/schema");
+    const { validFleet } = await import("../support/fleets");
+    const fleet = validFleet();
+    fleet.recipes.local = { engine: "ollama", model: { id: "Qwen/Qwen3-8B-GGUF", config: "qwen3-8b" }, quantization: "gguf-q4_k_m", maxModelLen: 4096 };
+    fleet.deployments.push({ name: "local", recipe: "local", machine: "gpu1", port: 11434 });
+    const engine = plan(Fleet.parse(fleet)).engines.find((e) => e.deployment === "local");
+    assert.deepEqual(engine?.container.health?.test, ["CMD", "ollama", "show", "local"]);
+    const vllm = plan(Fleet.parse(fleet)).engines.find((e) => e.deployment === "chat");
+    assert.equal(vllm?.container.health?.test[0], "CMD-SHELL", "HTTP engines keep the HTTP probe");
+  });
+});

@@ -133,14 +133,14 @@ describe("image-arch-matches-machine", () => {
   test("a container on the Spark that runs as amd64", async () => {
     const r = withProps(engine(homelab, "reasoner"), (p) => { p.platform = "linux/amd64"; });
     assert.deepEqual(await messages(imageArchMatchesMachine, r), [
-      "reasoner-29cd809a (deployment reasoner on spark): runs as linux/amd64, but spark (dgx-spark) is arm64: set platform linux/arm64",
+      "reasoner-0d5b9dad (deployment reasoner on spark): runs as linux/amd64, but spark (dgx-spark) is arm64: set platform linux/arm64",
     ]);
   });
 
   test("a container that names an image by reference, one with no arm64 build", async () => {
     const r = withProps(engine(homelab, "reasoner"), (p) => { p.image = "ghcr.io/huggingface/text-embeddings-inference:120-1.9.3"; });
     assert.deepEqual(await messages(imageArchMatchesMachine, r), [
-      "reasoner-29cd809a (deployment reasoner on spark): image ghcr.io/huggingface/text-embeddings-inference:120-1.9.3 is published for amd64 only, but spark (dgx-spark) is arm64: set an arm64 image or move the service",
+      "reasoner-0d5b9dad (deployment reasoner on spark): image ghcr.io/huggingface/text-embeddings-inference:120-1.9.3 is published for amd64 only, but spark (dgx-spark) is arm64: set an arm64 image or move the service",
     ]);
   });
 });
@@ -296,7 +296,7 @@ describe("healthcheck-required", () => {
   test("no health check", async () => {
     const r = withProps(engine(homelab, "reasoner"), (p) => { delete p.healthcheck; });
     assert.deepEqual(await messages(healthcheckRequired, r), [
-      "reasoner-29cd809a (deployment reasoner on spark): has no health check, so pulumi up cannot wait for it to serve and a rollout is not health-gated: add a healthcheck",
+      "reasoner-0d5b9dad (deployment reasoner on spark): has no health check, so pulumi up cannot wait for it to serve and a rollout is not health-gated: add a healthcheck",
     ]);
   });
 
@@ -310,13 +310,13 @@ describe("healthcheck-required", () => {
   test("an engine whose health check gives up before the model loads", async () => {
     const r = withProps(engine(homelab, "reasoner"), (p) => { p.healthcheck.startPeriod = "30s"; });
     assert.deepEqual(await messages(healthcheckRequired, r), [
-      "reasoner-29cd809a (deployment reasoner on spark): health check start period 30s is shorter than 120s; loading a model takes minutes, so a healthy engine would be marked unhealthy: raise rollout.healthTimeoutSeconds",
+      "reasoner-0d5b9dad (deployment reasoner on spark): health check start period 30s is shorter than 120s; loading a model takes minutes, so a healthy engine would be marked unhealthy: raise rollout.healthTimeoutSeconds",
     ]);
     assert.deepEqual(await messages(healthcheckRequired, r, { minEngineStartPeriodSeconds: 30 }), []);
   });
 
   test("one-shot runs (the model sync) need neither", async () => {
-    const sync = named(homelab, "reasoner-sync-29cd809a");
+    const sync = named(homelab, "reasoner-sync-0d5b9dad");
     assert.equal(sync.props.healthcheck, undefined);
     assert.deepEqual(await messages(healthcheckRequired, sync), []);
   });

@@ -24,7 +24,7 @@ const reasoner = Recipe.parse({
   maxNumSeqs: 10,
   kvCacheDtype: "fp8",
   speculative: { method: "dflash", model: "z-lab/Qwen3.6-27B-DFlash", numSpeculativeTokens: 15, draftWeightsGiB: 3.4 },
-  env: { VLLM_NVFP4_GEMM_BACKEND: "flashinfer-cutlass" },
+  extraArgs: ["--linear-backend", "flashinfer-cutlass"],
 });
 /** The always-on 8B AWQ orchestrator on the RTX 5090. */
 const orchestrator = Recipe.parse({
@@ -72,10 +72,10 @@ describe("engine renders (snapshots)", () => {
     t.assert.snapshot(renderEngine(context(orchestrator, { servedName: "orchestrator", recipeName: "orchestrator" })));
   });
   it("sglang: reasoner on dgx-spark", (t) => {
-    t.assert.snapshot(renderEngine(context({ ...reasoner, engine: "sglang", env: {} }, { servedName: "reasoner", hardware: spark, port: 30000 })));
+    t.assert.snapshot(renderEngine(context({ ...reasoner, engine: "sglang", env: {}, extraArgs: [] }, { servedName: "reasoner", hardware: spark, port: 30000 })));
   });
   it("trtllm: reasoner on dgx-spark", (t) => {
-    t.assert.snapshot(renderEngine(context({ ...reasoner, engine: "trtllm", env: {} }, { servedName: "reasoner", hardware: spark })));
+    t.assert.snapshot(renderEngine(context({ ...reasoner, engine: "trtllm", env: {}, extraArgs: [] }, { servedName: "reasoner", hardware: spark })));
   });
   it("tei: nomic-embed on rtx-5090", (t) => {
     t.assert.snapshot(renderEngine(context(embed, { servedName: "embed", port: 8091 })));
@@ -109,15 +109,17 @@ describe("vllm", () => {
   });
   it("keeps the cache in the volume, shares IPC and probes /health", () => {
     assert.equal(render.env.HF_HOME, `${MODEL_CACHE_PATH}/huggingface`);
-    assert.equal(render.env.VLLM_NVFP4_GEMM_BACKEND, "flashinfer-cutlass");
+    assert.equal(flag(render.args, "--linear-backend"), "flashinfer-cutlass");
     assert.equal(render.ipcHost, true);
     assert.equal(render.healthPath, "/health");
     assert.equal(render.metricsPath, "/metrics");
     assert.equal(render.entrypoint, null);
   });
-  it("writes the default utilisation, the revision and prefix caching", () => {
+  it("writes vLLM's own default utilisation (0.92 from 0.26), the revision and prefix caching", () => {
     const args = renderEngine(context(Recipe.parse({ engine: "vllm", model: { id: "m/x", revision: "abc" }, enablePrefixCaching: false }))).args;
-    assert.equal(flag(args, "--gpu-memory-utilization"), "0.9");
+    assert.equal(flag(args, "--gpu-memory-utilization"), "0.92");
+    const older = renderEngine(context(Recipe.parse({ engine: "vllm", engineVersion: "0.19.0", model: { id: "m/x" } }))).args;
+    assert.equal(flag(older, "--gpu-memory-utilization"), "0.9");
     assert.equal(flag(args, "--revision"), "abc");
     assert.equal(flag(args, "--dtype"), "bfloat16");
     assert.ok(args.includes("--no-enable-prefix-caching"));
@@ -126,6 +128,15 @@ describe("vllm", () => {
     const args = renderEngine(context(orchestrator, { modelPath: "/models/store/q" })).args;
     assert.equal(args[0], "/models/store/q");
     assert.ok(!args.includes("--revision"));
+  });
+  it("takes an fp16 KV cache, which vLLM 0.26's CacheDType has", () => {
+    assert.equal(flag(renderEngine(context({ ...orchestrator, kvCacheDtype: "fp16" })).args, "--kv-cache-dtype"), "float16");
+  });
+  it("refuses suffix decoding on the stock image, which lacks arctic-inference", () => {
+    const suffix = { ...reasoner, speculative: { method: "suffix" as const, numSpeculativeTokens: 8 } };
+    assert.throws(() => renderEngine(context(suffix, { recipeName: "s" })), /recipes\.s\.speculative\.method 'suffix' needs arctic-inference/);
+    const own = renderEngine(context({ ...suffix, image: "registry.example/vllm-arctic:0.26.0" })).args;
+    assert.equal(flag(own, "--speculative-config"), '{"method":"suffix","num_speculative_tokens":8}');
   });
   it("puts `vllm serve` first for NGC images and extraArgs last", () => {
     const args = renderEngine(context({ ...orchestrator, image: "nvcr.io/nvidia/vllm:26.07-py3", extraArgs: ["--enforce-eager"] })).args;
@@ -139,10 +150,15 @@ describe("vllm", () => {
 });
 
 describe("sglang", () => {
-  const args = renderEngine(context({ ...reasoner, engine: "sglang" }, { hardware: spark })).args;
+  const args = renderEngine(context({ ...reasoner, engine: "sglang", extraArgs: [] }, { hardware: spark })).args;
   it("maps the recipe onto launch_server flags", () => {
     assert.equal(flag(args, "--context-length"), "131072");
     assert.equal(flag(args, "--mem-fraction-static"), "0.55");
+    assert.equal(flag(args, "--max-running-requests"), "10");
+  });
+  it("leaves --mem-fraction-static to SGLang's per-GPU formula when the recipe sets none", () => {
+    const own = renderEngine(context({ ...reasoner, engine: "sglang", gpuMemoryUtilization: undefined })).args;
+    assert.ok(!own.includes("--mem-fraction-static"), own.join(" "));
     assert.equal(flag(args, "--max-running-requests"), "10");
     assert.equal(flag(args, "--kv-cache-dtype"), "fp8_e4m3");
     assert.equal(flag(args, "--tp-size"), "1");
@@ -180,6 +196,13 @@ describe("llama.cpp", () => {
     assert.equal(flag(renderEngine(context(pinned)).args, "-mu"),
       "https://huggingface.co/bartowski/DeepSeek-R1-Distill-Qwen-14B-GGUF/resolve/0123abc/DeepSeek-R1-Distill-Qwen-14B-Q4_K_M.gguf");
   });
+  it("drafts with --spec-type draft-simple and --spec-draft-n-max (--draft-max now throws)", () => {
+    const drafted = renderEngine(context({ ...r1, speculative: { method: "draft_model", model: "bartowski/Qwen-0.5B-GGUF", numSpeculativeTokens: 8 } })).args;
+    assert.equal(flag(drafted, "--spec-type"), "draft-simple");
+    assert.equal(flag(drafted, "--spec-draft-hf"), "bartowski/Qwen-0.5B-GGUF");
+    assert.equal(flag(drafted, "--spec-draft-n-max"), "8");
+    assert.ok(!drafted.includes("--draft-max") && !drafted.includes("--hf-repo-draft"));
+  });
   it("runs every layer on the CPU machine", () => {
     assert.equal(flag(renderEngine(context(r1, { hardware: cpu })).args, "-ngl"), "0");
   });
@@ -206,13 +229,16 @@ describe("ollama", () => {
     assert.equal(render.healthPath, "/v1/models/r1-14b");
     assert.equal(render.metricsPath, null);
   });
+  it("probes with the ollama binary, because the image has no curl, wget or python3", () => {
+    assert.deepEqual(render.healthCommand, ["ollama", "show", "r1-14b"]);
+  });
   it("rejects engine arguments", () => {
     assert.throws(() => renderEngine(context({ ...r1, engine: "ollama", extraArgs: ["--x"] })), /Ollama takes no engine arguments/);
   });
 });
 
 describe("trtllm", () => {
-  const render = renderEngine(context({ ...reasoner, engine: "trtllm" }, { hardware: h100 }));
+  const render = renderEngine(context({ ...reasoner, engine: "trtllm", extraArgs: [] }, { hardware: h100 }));
   it("runs trtllm-serve with the recipe's limits", () => {
     assert.deepEqual(render.args.slice(0, 3), ["trtllm-serve", "serve", "vrfai/Qwen3.6-27B-NVFP4"]);
     assert.equal(flag(render.args, "--max_seq_len"), "131072");
@@ -223,14 +249,20 @@ describe("trtllm", () => {
   it("writes the KV dtype and draft model into the options file", () => {
     assert.equal(flag(render.args, "--extra_llm_api_options"), render.files[0]?.containerPath);
     assert.deepEqual(YAML.parse(render.files[0]?.content ?? ""), {
+      return_perf_metrics: true,
       kv_cache_config: { dtype: "fp8" },
       speculative_config: { decoding_type: "DFlash", max_draft_len: 15, speculative_model: "z-lab/Qwen3.6-27B-DFlash" },
     });
   });
-  it("needs no options file for a plain recipe", () => {
+  it("always turns on return_perf_metrics, without which /prometheus/metrics is not mounted", () => {
     const plain = renderEngine(context(Recipe.parse({ engine: "trtllm", model: { id: "m/x" } })));
-    assert.deepEqual(plain.files, []);
-    assert.ok(!plain.args.includes("--extra_llm_api_options"));
+    assert.deepEqual(YAML.parse(plain.files[0]?.content ?? ""), { return_perf_metrics: true });
+    assert.equal(flag(plain.args, "--extra_llm_api_options"), plain.files[0]?.containerPath);
+  });
+  it("never renders --revision; a pinned hub revision must come from the store", () => {
+    const pinned = Recipe.parse({ engine: "trtllm", model: { id: "m/x", revision: "abc" } });
+    assert.throws(() => renderEngine(context(pinned, { recipeName: "t" })), /recipes\.t\.model\.revision cannot be passed to trtllm-serve/);
+    assert.ok(!renderEngine(context(pinned, { modelPath: "/models/store/m/x/abc" })).args.includes("--revision"));
   });
 });
 
@@ -292,7 +324,7 @@ describe("renderEngine", () => {
       tei: (r) => r.args.includes("--model-id"),
     };
     const recipes: Record<RecipeType["engine"], RecipeType> = {
-      vllm: orchestrator, sglang: { ...orchestrator, engine: "sglang" }, llamacpp: r1, ollama: { ...r1, engine: "ollama" }, trtllm: { ...reasoner, engine: "trtllm" }, tei: embed,
+      vllm: orchestrator, sglang: { ...orchestrator, engine: "sglang" }, llamacpp: r1, ollama: { ...r1, engine: "ollama" }, trtllm: { ...reasoner, engine: "trtllm", extraArgs: [] }, tei: embed,
     };
     for (const [engine, mark] of Object.entries(marks)) {
       assert.ok(mark(renderEngine(context(recipes[engine as RecipeType["engine"]]))), engine);

@@ -57,14 +57,20 @@ function modelArgs(o: LlamaServerOptions): string[] {
   return ["-hf", tag ? `${model.id}:${tag}` : model.id];
 }
 
-/** llama.cpp drafts with a second GGUF model only (`--hf-repo-draft`, `--draft-max`). */
+/**
+ * llama.cpp drafts with a second GGUF model only. Current builds removed `--draft-max` (it now
+ * throws, common/arg.cpp) in favour of `--spec-draft-n-max`, and speculation is off unless
+ * `--spec-type` names a method (default `none`): `draft-simple` (COMMON_SPECULATIVE_TYPE_DRAFT_SIMPLE)
+ * is the separate-draft-model method.
+ * `--hf-repo-draft` stays an alias of `--spec-draft-hf`.
+ */
 function draftArgs(o: LlamaServerOptions): string[] {
   const spec = o.recipe.speculative;
   if (!spec) return [];
   if (spec.method !== "draft_model" || !spec.model) {
     throw new Error(`recipes.${o.recipeName}.speculative: llama.cpp supports only method 'draft_model' with a GGUF draft model repository`);
   }
-  return ["--hf-repo-draft", spec.model, "--draft-max", String(spec.numSpeculativeTokens)];
+  return ["--spec-type", "draft-simple", "--spec-draft-hf", spec.model, "--spec-draft-n-max", String(spec.numSpeculativeTokens)];
 }
 
 /**

@@ -67,8 +67,11 @@ function startScript(servedName: string): string {
  * Ollama serving one model under the deployment's served name. Settings are environment variables
  * (envconfig/config.go): KV quantisation only takes effect with flash attention on, and keep-alive -1
  * keeps the model loaded. Health is `GET /v1/models/<name>` (routes.go), which is 404 until the model
- * exists, so a rollout waits for the pull; `/api/version` only says the server runs. No Prometheus
- * endpoint exists, so metrics are null.
+ * exists, so a rollout waits for the pull; `/api/version` only says the server runs. The official
+ * image (v0.32.15: ubuntu 24.04 + ca-certificates, libvulkan1, libopenblas0) has no curl, wget or
+ * python3, so the container probes with the `ollama` binary itself: `ollama show <name>` asks the
+ * server at OLLAMA_HOST and exits non-zero until the model exists. No Prometheus endpoint exists,
+ * so metrics are null.
  */
 export function renderOllama(ctx: EngineRenderContext): EngineRender {
   const r = ctx.recipe;
@@ -93,6 +96,7 @@ export function renderOllama(ctx: EngineRenderContext): EngineRender {
       ...r.env,
     },
     healthPath: `/v1/models/${ctx.servedName}`,
+    healthCommand: ["ollama", "show", ctx.servedName],
     metricsPath: null,
     files: [{ containerPath: OLLAMA_MODELFILE_PATH, content: modelfile }],
     ipcHost: false,

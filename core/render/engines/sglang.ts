@@ -2,9 +2,6 @@ import { HF_HOME_PATH } from "../../catalog/engines";
 import type { KvCacheDtype, Recipe } from "../../fleet/recipe";
 import type { EngineRender, EngineRenderContext } from "./types";
 
-/** SGLang's documented default for `--mem-fraction-static`, written out so the plan shows it. */
-export const SGLANG_DEFAULT_MEM_FRACTION = 0.9;
-
 /** `--kv-cache-dtype` choices in sglang/srt/server_args.py: auto, fp8_e5m2, fp8_e4m3, bf16, bfloat16, fp4 variants. */
 function kvCacheDtype(kv: KvCacheDtype, recipeName: string): string | undefined {
   if (kv === "auto") return undefined;
@@ -56,7 +53,9 @@ export function renderSglang(ctx: EngineRenderContext): EngineRender {
     "--host", ctx.listenHost,
     "--port", String(ctx.port),
     "--context-length", String(r.maxModelLen),
-    "--mem-fraction-static", String(r.gpuMemoryUtilization ?? SGLANG_DEFAULT_MEM_FRACTION),
+    // Unset, SGLang computes the fraction per GPU (server_args.py _handle_gpu_memory_settings); the
+    // memory fit ports that formula. A recipe value is passed as given.
+    ...(r.gpuMemoryUtilization === undefined ? [] : ["--mem-fraction-static", String(r.gpuMemoryUtilization)]),
     "--tp-size", String(r.tensorParallel),
     ...(r.maxNumSeqs === undefined ? [] : ["--max-running-requests", String(r.maxNumSeqs)]),
     ...(r.maxNumBatchedTokens === undefined ? [] : ["--chunked-prefill-size", String(r.maxNumBatchedTokens)]),

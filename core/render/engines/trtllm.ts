@@ -27,10 +27,10 @@ function speculativeConfig(recipe: Recipe, recipeName: string): Record<string, u
 
 /**
  * What trtllm-serve has no flag for goes into the options YAML (`--extra_llm_api_options`, which
- * overrides the flags): the KV cache dtype, block reuse (prefix caching) and speculative decoding.
- * Returns undefined when no option is needed.
+ * overrides the flags): the KV cache dtype, block reuse (prefix caching), speculative decoding, and
+ * `return_perf_metrics`, which the Prometheus endpoint needs. Always written.
  */
-function llmApiOptions(recipe: Recipe, recipeName: string): Record<string, unknown> | undefined {
+function llmApiOptions(recipe: Recipe, recipeName: string): Record<string, unknown> {
   const kv = recipe.kvCacheDtype;
   if (kv !== "auto" && kv !== "fp8") {
     throw new Error(`recipes.${recipeName}.kvCacheDtype '${kv}' is not a TensorRT-LLM KV cache type: use auto or fp8`);
@@ -41,10 +41,12 @@ function llmApiOptions(recipe: Recipe, recipeName: string): Record<string, unkno
   };
   const speculative = speculativeConfig(recipe, recipeName);
   const options = {
+    // Mounts `/prometheus/metrics`; without it that path is 404 and Prometheus scrapes nothing.
+    return_perf_metrics: true,
     ...(Object.keys(kvCache).length > 0 ? { kv_cache_config: kvCache } : {}),
     ...(speculative ? { speculative_config: speculative } : {}),
   };
-  return Object.keys(options).length > 0 ? options : undefined;
+  return options;
 }
 
 /**
@@ -52,10 +54,16 @@ function llmApiOptions(recipe: Recipe, recipeName: string): Record<string, unkno
  * through NVIDIA's entrypoint script, so the command leads the arguments. The fraction flag is of the
  * memory left after weights, not of the whole GPU as in vLLM. trtllm-serve serves the model under the
  * model argument (the hub id or synced path), not the deployment's served name. Health `/health`;
- * `/metrics` is JSON iteration stats, Prometheus text is `/prometheus/metrics`.
+ * `/metrics` is JSON iteration stats, Prometheus text is `/prometheus/metrics` (only with
+ * `return_perf_metrics: true` in the options file).
  */
 export function renderTrtllm(ctx: EngineRenderContext): EngineRender {
   const r = ctx.recipe;
+  if (!ctx.modelPath && r.model.revision) {
+    // Not every trtllm-serve spells the revision option alike (--revision in some builds, none in
+    // others), so a pinned hub revision is never rendered as a flag that may not parse.
+    throw new Error(`recipes.${ctx.recipeName}.model.revision cannot be passed to trtllm-serve reliably: set model.source to 'store' (the store holds that revision) or drop the revision`);
+  }
   const options = llmApiOptions(r, ctx.recipeName);
   const args = [
     "trtllm-serve", "serve", ctx.modelPath ?? r.model.id,
@@ -67,9 +75,8 @@ export function renderTrtllm(ctx: EngineRenderContext): EngineRender {
     ...(r.maxNumSeqs === undefined ? [] : ["--max_batch_size", String(r.maxNumSeqs)]),
     ...(r.maxNumBatchedTokens === undefined ? [] : ["--max_num_tokens", String(r.maxNumBatchedTokens)]),
     "--kv_cache_free_gpu_memory_fraction", String(r.gpuMemoryUtilization ?? TRTLLM_DEFAULT_FREE_GPU_MEMORY_FRACTION),
-    ...(ctx.modelPath || !r.model.revision ? [] : ["--revision", r.model.revision]),
     ...(r.trustRemoteCode ? ["--trust_remote_code"] : []),
-    ...(options ? ["--extra_llm_api_options", TRTLLM_OPTIONS_PATH] : []),
+    "--extra_llm_api_options", TRTLLM_OPTIONS_PATH,
     ...r.extraArgs,
   ];
   return {
@@ -78,7 +85,7 @@ export function renderTrtllm(ctx: EngineRenderContext): EngineRender {
     env: { HF_HOME: HF_HOME_PATH, ...r.env },
     healthPath: "/health",
     metricsPath: "/prometheus/metrics",
-    files: options ? [{ containerPath: TRTLLM_OPTIONS_PATH, content: YAML.stringify(options, { lineWidth: 0 }) }] : [],
+    files: [{ containerPath: TRTLLM_OPTIONS_PATH, content: YAML.stringify(options, { lineWidth: 0 }) }],
     ipcHost: true,
     shmSizeMiB: null,
   };

@@ -27,6 +27,11 @@ export interface EngineRender {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly healthPath: string;
+  /**
+   * A probe run inside the container instead of the HTTP check (exec form, no shell), for images
+   * that have no curl, wget or python (Ollama's). Undefined: probe `healthPath` over HTTP.
+   */
+  readonly healthCommand?: readonly string[];
   readonly metricsPath: string | null;
   readonly files: readonly FileMount[];
   readonly ipcHost: boolean;

@@ -1,25 +1,27 @@
 import { HF_HOME_PATH } from "../../catalog/engines";
+import { vllmDefaultGpuMemoryUtilization } from "../../fit/vllm-behaviour";
 import { isNvidiaNgcImage } from "../../catalog/images";
 import { ggufQuantTag, isGguf } from "../../catalog/quantization-support";
 import type { KvCacheDtype, Recipe } from "../../fleet/recipe";
 import { canonicalJson } from "../recipe-hash";
 import type { EngineRender, EngineRenderContext } from "./types";
 
-/** vLLM's own default, written out so the plan shows what the memory fit assumed. */
-export const VLLM_DEFAULT_GPU_MEMORY_UTILIZATION = 0.9;
+
 
 /** Speculative methods that read a separate draft model. */
 const DRAFT_MODEL_METHODS: ReadonlySet<string> = new Set(["eagle", "eagle3", "draft_model", "dflash"]);
 
 /**
- * `--kv-cache-dtype`: vLLM 0.26 accepts auto, bfloat16, fp8 (e4m3), fp8_e4m3, fp8_e5m2, fp8_inc and
- * fp8_ds_mla (vllm/config/cache.py CacheDType). No float16 value there, and q8_0/q4_0 are llama.cpp types.
+ * `--kv-cache-dtype`: vLLM 0.26 accepts auto, float16, bfloat16, fp8 (e4m3), fp8_e4m3, fp8_e5m2,
+ * fp8_inc, fp8_ds_mla and turboquant/int variants (vllm/config/cache.py CacheDType); q8_0/q4_0 are
+ * llama.cpp types.
  */
 function kvCacheDtype(kv: KvCacheDtype, recipeName: string): string | undefined {
   if (kv === "auto") return undefined;
   if (kv === "fp8") return "fp8";
   if (kv === "bf16") return "bfloat16";
-  throw new Error(`recipes.${recipeName}.kvCacheDtype '${kv}' is not a vLLM KV cache type: use auto (the model's dtype), bf16 or fp8`);
+  if (kv === "fp16") return "float16";
+  throw new Error(`recipes.${recipeName}.kvCacheDtype '${kv}' is not a vLLM KV cache type: use auto (the model's dtype), bf16, fp16 or fp8`);
 }
 
 /**
@@ -29,6 +31,11 @@ function kvCacheDtype(kv: KvCacheDtype, recipeName: string): string | undefined 
 export function vllmSpeculativeConfig(recipe: Recipe, recipeName: string): string | undefined {
   const spec = recipe.speculative;
   if (!spec) return undefined;
+  if (spec.method === "suffix" && recipe.image === undefined) {
+    // vllm/config/speculative.py raises unless arctic_inference imports; the wheel (and so the
+    // vllm/vllm-openai image) does not depend on it.
+    throw new Error(`recipes.${recipeName}.speculative.method 'suffix' needs arctic-inference, which the vllm/vllm-openai image does not ship: set recipes.${recipeName}.image to an image with arctic-inference installed, or use ngram`);
+  }
   if (DRAFT_MODEL_METHODS.has(spec.method) && !spec.model) {
     throw new Error(`recipes.${recipeName}.speculative.model is required for method '${spec.method}': name the draft model repository`);
   }
@@ -83,7 +90,7 @@ export function renderVllm(ctx: EngineRenderContext): EngineRender {
     "--port", String(ctx.port),
     ...(ctx.modelPath ? [] : optional("--revision", r.model.revision)),
     "--max-model-len", String(r.maxModelLen),
-    "--gpu-memory-utilization", String(r.gpuMemoryUtilization ?? VLLM_DEFAULT_GPU_MEMORY_UTILIZATION),
+    "--gpu-memory-utilization", String(r.gpuMemoryUtilization ?? vllmDefaultGpuMemoryUtilization(r.engineVersion)),
     "--tensor-parallel-size", String(r.tensorParallel),
     ...optional("--max-num-seqs", r.maxNumSeqs),
     ...optional("--max-num-batched-tokens", r.maxNumBatchedTokens),
