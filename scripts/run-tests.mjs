@@ -1,10 +1,11 @@
 // Runs the test tiers with node's test runner and tsx. `unit`: pure core, CLI, mocked components
-// (no engine, no Docker). `all`: unit plus the tiers that need real parts (promtool, pulumi, docker).
+// (no engine, no Docker). `all`: unit plus the tiers that need real parts (promtool, the real engine
+// binaries of the conformance tier, pulumi, docker).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const tiers = { unit: ["test/unit"], all: ["test/unit", "test/tools", "test/engine", "test/e2e"] };
+const tiers = { unit: ["test/unit"], all: ["test/unit", "test/tools", "test/conformance", "test/engine", "test/e2e"] };
 const tier = process.argv[2] ?? "unit";
 if (!(tier in tiers)) {
   console.error(`unknown tier '${tier}'; use one of: ${Object.keys(tiers).join(", ")}`);
