@@ -75,8 +75,8 @@ bin="$work/build/bin/llama-server"
 [ -x "$bin" ] || die "the build produced no $bin"
 version=$("$bin" --version 2>&1 | grep -m1 '^version:' || true)
 case "$version" in
-  *"${LLAMA_CPP_BUILD#b} ($LLAMA_CPP_COMMIT)"*) ;;
-  *) die "llama-server --version says '$version', expected ${LLAMA_CPP_BUILD#b} ($LLAMA_CPP_COMMIT)" ;;
+  *"(build ${LLAMA_CPP_BUILD#b}, commit $LLAMA_CPP_COMMIT)"*) ;;
+  *) die "llama-server --version says '$version', expected (build ${LLAMA_CPP_BUILD#b}, commit $LLAMA_CPP_COMMIT)" ;;
 esac
 rm -rf "$out" && mkdir -p "$out"
 cp "$bin" "$out/llama-server"

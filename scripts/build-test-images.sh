@@ -314,11 +314,14 @@ build_node_exporter() {
 # tiny-gguf: the deterministic random-weight llama GGUF (tools/images/tiny-gguf).
 
 TINY_GGUF="$IMG/models/tiny-llama.gguf"
+# The same model with 2 heads (head dimension 32): llama.cpp's q8_0/q4_0 KV cache needs whole
+# 32-value blocks per head, so the conformance tier runs those cache types on this one.
+TINY_GGUF_HD32="$IMG/models/tiny-llama-hd32.gguf"
 
 build_tiny_gguf() {
   local src="$IMAGES_SRC/tiny-gguf" hash venv
   hash=$(inputs_hash "$src/make_tiny_gguf.py" "$src/requirements.txt" "$TINY_GGUF_SEED")
-  if [ -s "$TINY_GGUF" ] && [ "$(cat "$TINY_GGUF.inputs" 2>/dev/null)" = "$hash" ]; then return; fi
+  if [ -s "$TINY_GGUF" ] && [ -s "$TINY_GGUF_HD32" ] && [ "$(cat "$TINY_GGUF.inputs" 2>/dev/null)" = "$hash" ]; then return; fi
   venv="$IMG/venvs/gguf-$(inputs_hash "$src/requirements.txt")"
   if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
     log "tiny-gguf: creating the gguf venv ($venv)"
@@ -328,6 +331,7 @@ build_tiny_gguf() {
     touch "$venv/.complete"
   fi
   "$venv/bin/python" "$src/make_tiny_gguf.py" "$TINY_GGUF" --seed "$TINY_GGUF_SEED"
+  "$venv/bin/python" "$src/make_tiny_gguf.py" "$TINY_GGUF_HD32" --seed "$TINY_GGUF_SEED" --heads 2
   echo "$hash" > "$TINY_GGUF.inputs"
   STATUS[tiny-gguf]=built
 }

@@ -29,6 +29,8 @@ const swapFleet = {
   machines: [{ name: "local", hardware: "cpu", address: "127.0.0.1", bindAddress: "127.0.0.1", memoryGiB: 8, docker: { host: "unix:///var/run/docker.sock", network: "host" } }],
   recipes: { "member-a": member(), "member-b": member({ kvCacheDtype: "q8_0", maxNumSeqs: 2 }) },
   deployments: [{ name: "swap", swap: { recipes: ["member-a", "member-b"], ttlSeconds: TTL_SECONDS }, machine: "local", port: 18200 }],
+  // A store, so the members' `source: store` renders `-m <synced file>` (never started here).
+  storage: { machine: "local", port: 9000, consolePort: 9001, buckets: ["models"], rootUser: { secret: "minioRootUser" }, rootPassword: { secret: "minioRootPassword" } },
 };
 
 type Running = { running: { model: string; state: string }[] };

@@ -2,7 +2,8 @@
 // llama.cpp option the renderer has (each KV cache type, flash attention, parallel slots, extra
 // args and env, -ngl on a GPU profile, the speculative draft model) goes through plan(); each
 // engine's argv is started with the real llama-server (scripts/build-llama-server.sh, the cached
-// binary, no Docker) on the tiny GGUF on 127.0.0.1, and must reach /health 200 and serve a chat
+// binary, no Docker) on the tiny GGUF on 127.0.0.1 (its 2-head variant for the quantised KV cache
+// types, which need 32-value blocks per head), and must reach /health 200 and serve a chat
 // completion under its --alias. The only rewrites: -m points at the local GGUF instead of the
 // container's model volume, --port is a free port, HF_HOME/LLAMA_CACHE point at a temporary
 // directory, and the draft model's hub repository becomes the local GGUF (no hub here).
@@ -11,7 +12,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseFleet } from "../../core/fleet/load";
 import { plan } from "../../core/plan/plan";
@@ -25,6 +26,8 @@ const tinyModel = {
   config: { layers: 2, hiddenSize: 64, attentionHeads: 4, kvHeads: 2, headDim: 16, paramsBillion: 0.000107, vocabSize: 259, tiedEmbeddings: false, maxContext: 8192 },
   weightsGiB: 0.001,
 };
+/** The 2-head variant: llama.cpp's q8_0/q4_0 cache needs whole 32-value blocks per head (16 in tiny-llama). */
+const tinyModelHd32 = { ...tinyModel, file: "tiny-llama-hd32.gguf", config: { ...tinyModel.config, attentionHeads: 2, kvHeads: 1, headDim: 32 } };
 const recipe = (extra: Record<string, unknown>) => ({ engine: "llamacpp", model: tinyModel, quantization: "gguf-f16", maxModelLen: 512, ...extra });
 
 /** Deployment name → [recipe fields, the machine, what its argv must contain]. */
@@ -32,8 +35,8 @@ const cases: Record<string, { recipe: Record<string, unknown>; machine?: string;
   "kv-auto": { recipe: {}, expect: [["-np", "1"], ["-c", "512"], ["-ngl", "0"], ["--metrics"], ["--jinja"]] },
   "kv-f16": { recipe: { kvCacheDtype: "fp16" }, expect: [["-ctk", "f16", "-ctv", "f16"]] },
   "kv-bf16": { recipe: { kvCacheDtype: "bf16" }, expect: [["-ctk", "bf16", "-ctv", "bf16"]] },
-  "kv-q8": { recipe: { kvCacheDtype: "q8_0" }, expect: [["-ctk", "q8_0", "-ctv", "q8_0"], ["-fa", "on"]] },
-  "kv-q4": { recipe: { kvCacheDtype: "q4_0" }, expect: [["-ctk", "q4_0", "-ctv", "q4_0"], ["-fa", "on"]] },
+  "kv-q8": { recipe: { kvCacheDtype: "q8_0", model: tinyModelHd32 }, expect: [["-ctk", "q8_0", "-ctv", "q8_0"], ["-fa", "on"]] },
+  "kv-q4": { recipe: { kvCacheDtype: "q4_0", model: tinyModelHd32 }, expect: [["-ctk", "q4_0", "-ctv", "q4_0"], ["-fa", "on"]] },
   slots: { recipe: { maxNumSeqs: 4 }, expect: [["-np", "4"], ["-c", "2048"]] },
   "extra-args": {
     recipe: { extraArgs: ["-t", "1", "-b", "256", "-ub", "128", "--no-warmup", "--no-webui"], env: { LLAMA_ARG_N_PREDICT: "16" } },
@@ -42,6 +45,7 @@ const cases: Record<string, { recipe: Record<string, unknown>; machine?: string;
   "gpu-layers": { recipe: {}, machine: "gpu", expect: [["-ngl", "999"]] },
 };
 const SPECULATIVE = "speculative";
+const STORAGE = { machine: "local", port: 9000, consolePort: 9001, buckets: ["models"], rootUser: { secret: "minioRootUser" }, rootPassword: { secret: "minioRootPassword" } };
 
 function conformanceFleet(): unknown {
   const recipes: Record<string, unknown> = Object.fromEntries(Object.entries(cases).map(([n, c]) => [n, recipe(c.recipe)]));
@@ -54,6 +58,8 @@ function conformanceFleet(): unknown {
     ],
     recipes,
     deployments: names.map((n, i) => ({ name: n, recipe: n, machine: cases[n]?.machine ?? "local", port: 18100 + i })),
+    // A store, so the recipes' `source: store` renders `-m <synced file>` (never started here).
+    storage: STORAGE,
   };
 }
 
@@ -94,10 +100,11 @@ describe("llama.cpp conformance: the real llama-server runs every rendered optio
   /** The engine's rendered argv, started with only the local rewrites the header names. */
   async function serve(deployment: string, rewrite: (args: string[]) => string[] = (a) => a): Promise<{ base: string; args: string[]; p: Started }> {
     const e = engineOf(engines, deployment);
+    assert.ok(e.container.args.includes("-m"), `the store-synced model is rendered as -m: ${e.container.args.join(" ")}`);
     assert.equal(e.container.entrypoint ?? null, null, "llama-server is the image's entrypoint");
     const port = await freePort();
     const args = rewrite(e.container.args.map((a, i, all) => {
-      if (all[i - 1] === "-m") return gguf;
+      if (all[i - 1] === "-m") return tinyGguf(basename(a));
       if (all[i - 1] === "--port") return String(port);
       return a;
     }));
@@ -141,7 +148,11 @@ describe("llama.cpp conformance: the real llama-server runs every rendered optio
       const h = await waitHealthy(p, `${base}/health`);
       const r = await chatCompletion(base, args[args.indexOf("--alias") + 1]!, 8);
       assert.equal(r.status, 200, JSON.stringify(r.body));
-      console.log(`${SPECULATIVE}: healthy in ${h.ms} ms; argv: ${args.join(" ")}`);
+      // The draft model really drafts (--spec-type defaults to none: a draft model alone does nothing).
+      const metrics = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const drafted = Number(/^llamacpp:spec_decode_num_draft_tokens_total (\S+)$/m.exec(metrics)?.[1] ?? 0);
+      assert.ok(drafted > 0, `no draft tokens in /metrics:\n${metrics}`);
+      console.log(`${SPECULATIVE}: healthy in ${h.ms} ms, ${drafted} draft tokens; argv: ${args.join(" ")}`);
     } finally {
       await p.stop();
     }

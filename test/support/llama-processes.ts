@@ -19,9 +19,9 @@ export function cachedBinary(script: "build-llama-server.sh" | "build-llama-swap
   return { missing: (r.stderr || r.error?.message || `scripts/${script} --path exited ${r.status}`).trim() };
 }
 
-/** The tiny random-weight GGUF (scripts/build-test-images.sh tiny-gguf). */
-export function tinyGguf(): string {
-  const path = join(cacheDir, "images", "models", "tiny-llama.gguf");
+/** A tiny random-weight GGUF (scripts/build-test-images.sh tiny-gguf): tiny-llama.gguf or tiny-llama-hd32.gguf. */
+export function tinyGguf(file = "tiny-llama.gguf"): string {
+  const path = join(cacheDir, "images", "models", file);
   assert.ok(existsSync(path), `the tiny GGUF (${path}) is missing: run scripts/build-test-images.sh tiny-gguf`);
   return path;
 }
