@@ -61,7 +61,7 @@ src="$work/llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION/vendor/llama.cpp"
 grep -q '"--spec-draft-n-max"' "$src/common/arg.cpp" || die "vendored llama.cpp lacks --spec-draft-n-max: not the pinned build $LLAMA_CPP_BUILD"
 
 t=$(date +%s)
-log "cmake: llama.cpp $LLAMA_CPP_BUILD ($LLAMA_CPP_COMMIT), $LLAMA_SERVER_CMAKE_ARGS, -j$JOBS (cold: ~15 min on 2 cores; log: $IMG/logs/llama-server.build.log)"
+log "cmake: llama.cpp $LLAMA_CPP_BUILD ($LLAMA_CPP_COMMIT), $LLAMA_SERVER_CMAKE_ARGS, -j$JOBS (cold: ~17 min on 2 shared cores; log: $IMG/logs/llama-server.build.log)"
 # shellcheck disable=SC2086  # the pinned cmake args are a word list
 {
   nice -n 10 cmake -S "$src" -B "$work/build" $LLAMA_SERVER_CMAKE_ARGS \
