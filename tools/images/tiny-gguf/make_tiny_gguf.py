@@ -14,7 +14,10 @@ To make the answer readable ASCII instead of invalid UTF-8, hidden dimension 0 c
 that the output layer turns into a bonus for printable byte tokens and a malus for the rest
 (</s> included, so a reply is never empty).
 
-Usage: make_tiny_gguf.py OUT.gguf [--seed N]
+--heads 2 (head dimension 32 instead of 16) writes a variant whose K/V rows hold whole blocks of
+llama.cpp's quantised cache types (q8_0, q4_0 have 32-value blocks), for the conformance tier.
+
+Usage: make_tiny_gguf.py OUT.gguf [--seed N] [--heads N]
 """
 from __future__ import annotations
 
@@ -33,8 +36,6 @@ N_HEAD_KV = 2
 N_FF = 128
 N_LAYER = 2
 N_CTX_TRAIN = 8192
-HEAD_DIM = N_EMBD // N_HEAD
-N_EMBD_KV = HEAD_DIM * N_HEAD_KV
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
@@ -59,8 +60,11 @@ def printable(token_id: int) -> bool:
     return 0 <= b < 256 and (0x20 <= b < 0x7F)
 
 
-def write(path: str, seed: int) -> None:
+def write(path: str, seed: int, n_head: int = N_HEAD) -> None:
     rng = np.random.default_rng(seed)
+    n_head_kv = max(1, n_head * N_HEAD_KV // N_HEAD)
+    head_dim = N_EMBD // n_head
+    n_embd_kv = head_dim * n_head_kv
     tokens, scores, types = vocab()
     n_vocab = len(tokens)
 
@@ -75,11 +79,11 @@ def write(path: str, seed: int) -> None:
     w.add_embedding_length(N_EMBD)
     w.add_block_count(N_LAYER)
     w.add_feed_forward_length(N_FF)
-    w.add_head_count(N_HEAD)
-    w.add_head_count_kv(N_HEAD_KV)
+    w.add_head_count(n_head)
+    w.add_head_count_kv(n_head_kv)
     w.add_layer_norm_rms_eps(1e-5)
     w.add_rope_freq_base(10000.0)
-    w.add_rope_dimension_count(HEAD_DIM)
+    w.add_rope_dimension_count(head_dim)
     w.add_vocab_size(n_vocab)
     w.add_tokenizer_model("llama")
     w.add_token_list(tokens)
@@ -102,8 +106,8 @@ def write(path: str, seed: int) -> None:
     for i in range(N_LAYER):
         w.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(N_EMBD, dtype=np.float32))
         w.add_tensor(f"blk.{i}.attn_q.weight", rand(N_EMBD, N_EMBD, scale=0.05))
-        w.add_tensor(f"blk.{i}.attn_k.weight", rand(N_EMBD_KV, N_EMBD, scale=0.05))
-        w.add_tensor(f"blk.{i}.attn_v.weight", rand(N_EMBD_KV, N_EMBD, scale=0.05))
+        w.add_tensor(f"blk.{i}.attn_k.weight", rand(n_embd_kv, N_EMBD, scale=0.05))
+        w.add_tensor(f"blk.{i}.attn_v.weight", rand(n_embd_kv, N_EMBD, scale=0.05))
         w.add_tensor(f"blk.{i}.attn_output.weight", rand(N_EMBD, N_EMBD, scale=0.05))
         w.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(N_EMBD, dtype=np.float32))
         w.add_tensor(f"blk.{i}.ffn_gate.weight", rand(N_FF, N_EMBD, scale=0.05))
@@ -121,9 +125,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", help="path of the .gguf file to write")
     ap.add_argument("--seed", type=int, default=20240611)
+    ap.add_argument("--heads", type=int, default=N_HEAD, help=f"attention heads (default {N_HEAD}; head dimension = {N_EMBD}/heads)")
     args = ap.parse_args()
+    if args.heads <= 0 or N_EMBD % args.heads:
+        ap.error(f"--heads must divide the embedding width {N_EMBD}")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    write(args.out, args.seed)
+    write(args.out, args.seed, args.heads)
     with open(args.out, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes, sha256 {digest})", file=sys.stderr)
