@@ -137,9 +137,7 @@ describe("llama.cpp conformance: the real llama-server runs every rendered optio
     });
   }
 
-  it(`${SPECULATIVE}: the draft model flags (draft_model, 4 tokens) → /health 200, a completion`, {
-    todo: "the renderer still emits --draft-max, which llama.cpp removed (common/arg.cpp: 'the argument has been removed. use --spec-draft-n-max'); the engines branch renders --spec-type + --spec-draft-n-max",
-  }, async () => {
+  it(`${SPECULATIVE}: the draft model flags (draft_model, 4 tokens) → /health 200, a completion`, async () => {
     // The draft repository (a hub download) becomes the local tiny GGUF: the same model drafts for itself.
     const draftRepoFlags = new Set(["--spec-draft-hf", "-hfd", "-hfrd", "--hf-repo-draft"]);
     const { base, args, p } = await serve(SPECULATIVE, (a) => a.flatMap((x, i) => (draftRepoFlags.has(x) ? ["--spec-draft-model", gguf] : draftRepoFlags.has(a[i - 1]!) ? [] : [x])));
