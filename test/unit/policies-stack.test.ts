@@ -271,7 +271,7 @@ describe("every-engine-monitored", () => {
   test("an engine that is not a target", async () => {
     const r = prometheusWith((c) => c.replace("          deployment: swap\n", "          deployment: swapped\n"));
     assert.deepEqual(await messages(everyEngineMonitored, replaced(homelab.resources, r)), [
-      "swap-d6d9fb35 (deployment swap on rtx5090): is not a Prometheus scrape target (no target with deployment=\"swap\"), so its alerts can never fire: give its engine a metrics path or add the target",
+      "swap-d6d9fb35 (deployment swap on rtx5090): is not a Prometheus scrape target (no target with deployment=\"swap\" or at its address), so its alerts can never fire: give its engine a metrics path or add the target",
     ]);
   });
 
