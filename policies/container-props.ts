@@ -199,9 +199,14 @@ export interface StackResource {
 /** A stack container: the view, its URN, and the Docker host it runs on. */
 export type StackContainer = ContainerView & { readonly urn: string; readonly host: string };
 
-/** The containers of a stack, each with its URN and host (its fabric.machine label, else its provider's Docker host). */
+/**
+ * The containers of a stack, each with its URN and host (its fabric.machine label, else its
+ * provider's Docker host), in name order: the engine registers resources in no fixed order, and a
+ * rule that reports the second of two containers must name the same one every preview.
+ */
 export function stackContainers(resources: readonly StackResource[]): StackContainer[] {
-  return resources.filter((r) => r.type === CONTAINER).map((r) => {
+  const containers = resources.filter((r) => r.type === CONTAINER).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return containers.map((r) => {
     const view = containerView(r.name, r.props);
     const providerHost = r.provider ? str(() => r.provider?.props.host) ?? r.provider.urn : undefined;
     return { ...view, urn: r.urn, host: view.labels[LABEL.machine] ?? providerHost ?? "the default Docker host" };

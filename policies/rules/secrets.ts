@@ -105,7 +105,7 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
         const value = flag !== "" && arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : arg;
         const afterFlag = i > 0 && CREDENTIAL_FLAG.test(c.argv[i - 1] ?? "") && !arg.startsWith("-") && !arg.startsWith("$");
         const inlineFlag = arg.includes("=") && flag !== "" && CREDENTIAL_FLAG.test(flag) && value !== "" && !value.startsWith("$");
-        if (holdsCredential(value) || afterFlag || inlineFlag) {
+        if (holdsCredential(arg) || afterFlag || inlineFlag) {
           report(`${who}: argument ${i + 1} (${redact(value)}) looks like a credential: never pass keys on the command line (docker inspect and ps show them); pass them as secret env`);
         }
       });
