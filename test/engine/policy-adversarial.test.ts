@@ -69,7 +69,7 @@ describe("the policy pack against hand-written programs, previewed for real", ()
       assert.ok(block.includes(expect.message), `${c.name} (${c.why}): '${expect.message}' in\n${block}`);
     }
     assert.doesNotMatch(result.output, /hf_Zq3vR8nT|Bearer 9f8e7d6c/, "no credential printed");
-    console.log(`caught ${expected.length} of ${expected.length} violating cases (${violatingCases.length} hand-written containers)`);
+    console.log(`caught ${expected.length} of ${expected.length} violating cases (${violatingCases.length} hand-written resources)`);
   });
 
   test("the compliant program (secret Outputs, snapshot paths, LLAMA_ARG_HOST, cloud api_base, scrape by address; no version in package.json) is clean", (t) => {

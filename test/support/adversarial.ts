@@ -12,6 +12,8 @@ export interface SecretMarker { readonly $secret: string; readonly prefix?: stri
 /** One hand-written container: its resource name, its args, and the violation it must cause (rule and part of the message). */
 export interface AdversarialCase {
   readonly name: string;
+  /** A pulled image (`docker.RemoteImage`, props.name is the reference) instead of a container. */
+  readonly kind?: "image";
   readonly why: string;
   readonly props: Record<string, unknown>;
   readonly expect?: { readonly rule: string; readonly message: string };
@@ -73,6 +75,12 @@ export const violatingCases: readonly AdversarialCase[] = [
   { name: "moving-tag", why: "a tag with no version digits",
     props: service({ image: "docker.io/library/busybox:musl" }),
     expect: { rule: "image-pinned", message: "image docker.io/library/busybox:musl is not pinned: tag 'musl' names no version" } },
+  { name: "moving-vulkan", kind: "image", why: "llama.cpp's server-vulkan: a variant, no version",
+    props: { name: "ghcr.io/ggml-org/llama.cpp:server-vulkan", keepLocally: true },
+    expect: { rule: "image-pinned", message: "image ghcr.io/ggml-org/llama.cpp:server-vulkan is not pinned: tag 'server-vulkan' names no version" } },
+  { name: "moving-spark", kind: "image", why: "SGLang's spark tag: follows every release",
+    props: { name: "lmsysorg/sglang:spark", keepLocally: true },
+    expect: { rule: "image-pinned", message: "image lmsysorg/sglang:spark is not pinned: tag 'spark' names no version" } },
   { name: "unscraped-engine", why: "a Prometheus config named prometheus.yaml scrapes the other engines but not this one",
     props: engineService({ image: "ghcr.io/ggml-org/llama.cpp:server-b10902", networkMode: "host", envs: ["LLAMA_ARG_HOST=127.0.0.1", "LLAMA_ARG_PORT=8320"] }),
     expect: { rule: "every-engine-monitored", message: "unscraped-engine (llamacpp engine): is not a Prometheus scrape target" } },
@@ -130,7 +138,7 @@ function withOutputs(value: unknown): unknown {
 export async function caseResources(cases: readonly AdversarialCase[]): Promise<TestResource[]> {
   return Promise.all(cases.map(async (c) => {
     const { props, secretPaths } = await resolveWithSecretPaths(withOutputs(c.props) as Record<string, unknown>);
-    return { type: "docker:index/container:Container", name: c.name, props, secretPaths };
+    return { type: c.kind === "image" ? "docker:index/remoteImage:RemoteImage" : "docker:index/container:Container", name: c.name, props, secretPaths };
   }));
 }
 
@@ -147,7 +155,9 @@ export function programSource(cases: readonly AdversarialCase[]): string {
     'import * as docker from "@pulumi/docker";',
     'import * as pulumi from "@pulumi/pulumi";',
     'const provider = new docker.Provider("gpubox", { host: "tcp://127.0.0.1:1" });',
-    ...cases.map((c) => `new docker.Container(${JSON.stringify(c.name)}, { name: ${JSON.stringify(c.name)}, ...${code(c.props)} }, { provider });`),
+    ...cases.map((c) => (c.kind === "image"
+      ? `new docker.RemoteImage(${JSON.stringify(c.name)}, ${code(c.props)}, { provider });`
+      : `new docker.Container(${JSON.stringify(c.name)}, { name: ${JSON.stringify(c.name)}, ...${code(c.props)} }, { provider });`)),
     "",
   ].join("\n");
 }

@@ -115,6 +115,20 @@ describe("variants that try to slip past", () => {
       ]);
     });
 
+    test("engine-not-public agrees with fabric check: a machine with allowPublicBind may publish on 0.0.0.0", async () => {
+      const open = await fleetUnderTest("homelab", (f) => {
+        const m = f.machines.find((x: { name: string }) => x.name === "rtx5090");
+        m.bindAddress = "0.0.0.0";
+        m.allowPublicBind = true;
+      });
+      const orchestrator = open.resources.find((r) => r.name.startsWith("orchestrator-"));
+      assert.ok(orchestrator);
+      assert.equal((orchestrator.props.ports as { ip: string }[])[0]?.ip, "0.0.0.0");
+      const messages = async (config: Record<string, unknown>) => (await runResourcePolicy(engineNotPublic, orchestrator, { [engineNotPublic.name]: config })).map((v) => v.message);
+      assert.equal((await messages({})).length, 1);
+      assert.deepEqual(await messages({ fleetFile: open.file }), []);
+    });
+
     test("a fabric engine hand-edited to carry a plain HF_TOKEN beside its secret one is reported once, without the value", async () => {
       const orchestrator = homelab.resources.find((r) => r.name.startsWith("orchestrator-"));
       assert.ok(orchestrator);

@@ -80,7 +80,7 @@ describe("the pack", () => {
 
   test("the fleet reaches the policies that need it through one config key, fleetFile", () => {
     assert.deepEqual(Object.keys(configForAll(allPolicies, { fleetFile: "x" })).sort(), [
-      "burst-budget", "gateway-routes-resolve", "gpu-oversubscription", "memory-fit", "no-plaintext-secrets", "port-collision",
+      "burst-budget", "engine-not-public", "gateway-routes-resolve", "gpu-oversubscription", "memory-fit", "no-plaintext-secrets", "port-collision",
     ]);
   });
 
