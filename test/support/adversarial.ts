@@ -105,8 +105,8 @@ export const compliantCases: readonly AdversarialCase[] = [
       command: [`/models/huggingface/hub/models--Qwen--Qwen3-8B/snapshots/${SHA}`, `--revision=${SHA}`, "--tokenizer-revision", SHA] }) },
   { name: "llamacpp-env-listen", why: "llama.cpp's listen address from LLAMA_ARG_HOST/LLAMA_ARG_PORT with host networking; scraped by address",
     props: engineService({ image: "ghcr.io/ggml-org/llama.cpp:server-cuda-b10902", networkMode: "host", envs: ["LLAMA_ARG_HOST=127.0.0.1", "LLAMA_ARG_PORT=8402"] }) },
-  { name: "gateway-cloud", why: "a LiteLLM config (YAML) with a cloud provider's api_base and a local engine's",
-    props: service({ image: "ghcr.io/berriai/litellm:v1.80.0-stable", envs: [secret("sk-cloud-4f9c2a7d1e8b6a3c5f0e", "CLOUD_API_KEY=")], uploads: [{ file: "/app/config.yaml", content: [
+  { name: "gateway-cloud", why: "a LiteLLM config (YAML) with a cloud provider's api_base and a local engine's; a known fabric label",
+    props: service({ image: "ghcr.io/berriai/litellm:v1.80.0-stable", labels: [{ label: "fabric.role", value: "gateway" }], envs: [secret("sk-cloud-4f9c2a7d1e8b6a3c5f0e", "CLOUD_API_KEY=")], uploads: [{ file: "/app/config.yaml", content: [
       "model_list:",
       "  - model_name: local",
       "    litellm_params: {model: openai/local, api_base: \"http://127.0.0.1:8402/v1\", api_key: none}",
@@ -116,8 +116,12 @@ export const compliantCases: readonly AdversarialCase[] = [
       "  fallbacks: [{local: [cloud]}]",
       "",
     ].join("\n") }] }) },
+  { name: "gpu-share-label", why: "a labelled engine on GPU 0 by fabric.gpus, 12 GiB",
+    props: engineService({ image: "vllm/vllm-openai:v0.26.0", labels: engineLabels("share-a", "12.00", { "fabric.gpus": "0" }), ports: [{ internal: 8000, external: 8411, ip: "127.0.0.1" }] }) },
+  { name: "gpu-share-docker", why: "a labelled engine on GPU 0 by Docker's gpus only, 12 GiB: 24 of 31.4 GiB together",
+    props: engineService({ image: "vllm/vllm-openai:v0.26.0", gpus: "device=0", labels: engineLabels("share-b", "12.00"), ports: [{ internal: 8000, external: 8412, ip: "127.0.0.1" }] }) },
   { name: "prometheus-by-address", why: "engines scraped by address, without deployment labels",
-    props: service({ image: "prom/prometheus:v3.5.0", uploads: [{ file: "/etc/prometheus/prometheus.yml", content: prometheusYaml(["127.0.0.1:8401", "127.0.0.1:8402"]) }] }) },
+    props: service({ image: "prom/prometheus:v3.5.0", uploads: [{ file: "/etc/prometheus/prometheus.yml", content: prometheusYaml(["127.0.0.1:8401", "127.0.0.1:8402", "127.0.0.1:8411", "127.0.0.1:8412"]) }] }) },
   { name: "one-shot", why: "mustRun: false with no restart policy runs once: no health check needed",
     props: { image: `docker.io/library/busybox@${DIGEST}`, command: ["true"], mustRun: false } },
 ];
