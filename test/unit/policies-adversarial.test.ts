@@ -2,6 +2,8 @@
 // directly, that violate one rule each, try to slip past one, or comply and must pass every rule.
 // The same cases are previewed for real in test/engine/policy-adversarial.test.ts.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { holdsCredential } from "../../policies/credentials";
 import { allPolicies } from "../../policies/rules";
@@ -9,6 +11,7 @@ import { imagePinned } from "../../policies/rules/images";
 import { engineNotPublic } from "../../policies/rules/network";
 import { portCollision } from "../../policies/rules/ports";
 import { type AdversarialCase, caseResources, compliantCases, violatingCases } from "../support/adversarial";
+import { repoRoot } from "../support/stacks";
 import { configForAll, type FleetUnderTest, fleetUnderTest, runPolicies, runResourcePolicy, runStackPolicy, type TestResource, withProps } from "../support/policy-harness";
 
 const CONTAINER = "docker:index/container:Container";
@@ -138,5 +141,30 @@ describe("variants that try to slip past", () => {
         `${orchestrator.name} (deployment orchestrator on rtx5090): environment variable HF_TOKEN is set 2 times: only one is the secret from stack config, the others hold it in plain text; remove the plain one`,
       ]);
     });
+  });
+});
+
+describe("how the pack learns which props are secret", () => {
+  test("the wrapped deserializer records the engine's secret markers for the object args.props proxies", async () => {
+    const { installSecretPathTracking, secretPathsOf, secretPathsOfWire } = await import("../../policies/secret-paths");
+    installSecretPathTracking();
+    // The pack's own copy of pulumi-policy (policies/node_modules), the one its server uses.
+    const fromPack = (m: string) => require(require.resolve(m, { paths: [join(repoRoot, "policies")] }));
+    const deserialize = fromPack("@pulumi/policy/deserialize") as { deserializeProperties(s: { toJavaScript(): unknown }, proxySecrets: boolean): Record<string, unknown> };
+    const proxy = fromPack("@pulumi/policy/proxy") as { unknownCheckingProxy<T extends object>(o: T): T };
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const SECRET = "1b47061264138c4ac30d75fd1eb44270";
+    // What the engine sends for `envs: ["A=1", pulumi.secret(...)]` after the Docker provider's Check: the whole list marked.
+    const wire = { envs: { [SIG]: SECRET, value: ["A=1", "HF_TOKEN=hf_x"] }, healthcheck: { tests: { [SIG]: SECRET, value: ["CMD", "true"] } }, image: "busybox:1.36.1" };
+    assert.deepEqual(secretPathsOfWire(wire), ["envs", "healthcheck.tests"]);
+    const props = proxy.unknownCheckingProxy(deserialize.deserializeProperties({ toJavaScript: () => wire }, false));
+    assert.deepEqual(JSON.parse(JSON.stringify(props.envs)), ["A=1", "HF_TOKEN=hf_x"], "rules still get unwrapped values");
+    assert.deepEqual(secretPathsOf(props), ["envs", "healthcheck.tests"]);
+  });
+
+  test("pulumi-policy's server still reaches the deserializer through its module object (what the hook relies on)", () => {
+    const server = readFileSync(require.resolve("@pulumi/policy/server", { paths: [join(repoRoot, "policies")] }), "utf8");
+    assert.match(server, /deserialize_1\.deserializeProperties\(/);
+    assert.match(server, /proxy_1\.unknownCheckingProxy\(deserd\)/);
   });
 });
