@@ -197,18 +197,34 @@ export interface StackResource {
 }
 
 /** A stack container: the view, its URN, and the Docker host it runs on. */
-export type StackContainer = ContainerView & { readonly urn: string; readonly host: string };
+export type StackContainer = ContainerView & {
+  readonly urn: string;
+  /** The machine it runs on (containers on one machine share ports and GPUs): see {@link stackContainers}. */
+  readonly host: string;
+  /** How messages name that machine. */
+  readonly hostName: string;
+};
 
 /**
- * The containers of a stack, each with its URN and host (its fabric.machine label, else its
- * provider's Docker host), in name order: the engine registers resources in no fixed order, and a
- * rule that reports the second of two containers must name the same one every preview.
+ * The containers of a stack, each with its URN and machine, in name order (the engine registers
+ * resources in no fixed order, and a rule that reports the second of two containers must name the
+ * same one every preview). The machine is the fabric.machine label; a container without one is on
+ * the machine whose labelled containers share its provider's Docker `host`, else on that host.
  */
 export function stackContainers(resources: readonly StackResource[]): StackContainer[] {
   const containers = resources.filter((r) => r.type === CONTAINER).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return containers.map((r) => {
-    const view = containerView(r.name, r.props);
-    const providerHost = r.provider ? str(() => r.provider?.props.host) ?? r.provider.urn : undefined;
-    return { ...view, urn: r.urn, host: view.labels[LABEL.machine] ?? providerHost ?? "the default Docker host" };
+  const views = containers.map((r) => ({
+    r, view: containerView(r.name, r.props),
+    dockerHost: r.provider ? str(() => r.provider?.props.host) ?? r.provider.urn : undefined,
+  }));
+  const machinesOf = new Map<string, Set<string>>();
+  for (const { view, dockerHost } of views) {
+    const machine = view.labels[LABEL.machine];
+    if (dockerHost !== undefined && machine !== undefined) machinesOf.set(dockerHost, (machinesOf.get(dockerHost) ?? new Set()).add(machine));
+  }
+  return views.map(({ r, view, dockerHost }) => {
+    const sharing = dockerHost === undefined ? undefined : machinesOf.get(dockerHost);
+    const host = view.labels[LABEL.machine] ?? (sharing?.size === 1 ? [...sharing][0] : undefined) ?? dockerHost ?? "the default Docker host";
+    return { ...view, urn: r.urn, host, hostName: host };
   });
 }

@@ -94,7 +94,8 @@ export const gpuOversubscription: StackValidationPolicy = {
       }
     });
     for (const [key, tenants] of pools) {
-      const [machine = "", index = "-1"] = key.split("\u0000");
+      const [host = "", index = "-1"] = key.split("\u0000");
+      const machine = tenants[0]?.hostName ?? host;
       const hardwareId = tenants[0]?.labels[LABEL.hardware] ?? "";
       const total = findHardware(hardwareId)?.memoryGiB;
       if (total === undefined) continue;

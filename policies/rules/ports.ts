@@ -23,7 +23,7 @@ function collisions(containers: readonly StackContainer[], only: ReadonlySet<Sta
       }
       if (only && !only.has(holder) && !only.has(c)) continue;
       const on = only && !only.has(c) ? holder : c; // the hand-added one, when the other is the fleet's
-      report(`port ${port} on ${c.host} is used by ${describeContainer(holder)} and ${describeContainer(c)}: pick a free port`, on.urn);
+      report(`port ${port} on ${c.hostName} is used by ${describeContainer(holder)} and ${describeContainer(c)}: pick a free port`, on.urn);
     }
   }
 }

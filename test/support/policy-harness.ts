@@ -39,6 +39,8 @@ export interface TestResource {
    * the enclosing list: `envs`, `healthcheck.tests`); undefined: not recorded, as outside the pack's server.
    */
   readonly secretPaths?: readonly string[];
+  /** The Docker provider it is created with (stack policies read its `host`). */
+  readonly provider?: { readonly name: string; readonly host: string };
 }
 
 /** The props a policy gets: behind pulumi-policy's proxy, with the resource's secret paths recorded as the pack's server does. */
@@ -92,6 +94,7 @@ export function stackArgs(resources: readonly TestResource[], config: Readonly<R
       const props = policyProps(r);
       return {
         type: r.type, props, urn: urnOf(r), name: r.name, opts: emptyOptions, dependencies: [], propertyDependencies: {},
+        ...(r.provider ? { provider: { type: "pulumi:providers:docker", name: r.provider.name, urn: urnOf({ type: "pulumi:providers:docker", name: r.provider.name }), props: { host: r.provider.host } } } : {}),
         isType: (cls) => isTypeOf(r.type, cls),
         asType: (cls) => (isTypeOf(r.type, cls) ? props : undefined) as never,
       };

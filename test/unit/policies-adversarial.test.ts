@@ -118,6 +118,23 @@ describe("variants that try to slip past", () => {
       ]);
     });
 
+    test("a hand-added container without labels, on the same Docker host as a fleet engine, collides by port", async () => {
+      const onHost = (r: TestResource): TestResource => {
+        const machine = ((r.props.labels ?? []) as { label: string; value: string }[]).find((l) => l.label === "fabric.machine")?.value;
+        return machine ? { ...r, provider: { name: machine, host: `ssh://ops@${machine}.example.ts.net` } } : r;
+      };
+      const resources = homelab.resources.map(onHost);
+      const orchestrator = resources.find((r) => r.name.startsWith("orchestrator-"));
+      assert.ok(orchestrator);
+      const port = (orchestrator.props.ports as { external: number }[])[0]?.external;
+      const handAdded: TestResource = { type: CONTAINER, name: "hand-added", provider: { name: "by-hand", host: "ssh://ops@rtx5090.example.ts.net" }, props: { image: "docker.io/library/busybox:1.36.1", ports: [{ internal: 80, external: port, ip: "127.0.0.1" }] } };
+      const config = configForAll([portCollision], { fleetFile: homelab.file });
+      assert.deepEqual(await runStackPolicy(portCollision, resources, config), []);
+      assert.deepEqual((await runStackPolicy(portCollision, [...resources, handAdded], config)).map((v) => [v.message, v.urn?.split("::").pop()]), [
+        [`port ${port} on rtx5090 is used by hand-added and ${orchestrator.name} (deployment orchestrator on rtx5090): pick a free port`, "hand-added"],
+      ]);
+    });
+
     test("engine-not-public agrees with fabric check: a machine with allowPublicBind may publish on 0.0.0.0", async () => {
       const open = await fleetUnderTest("homelab", (f) => {
         const m = f.machines.find((x: { name: string }) => x.name === "rtx5090");
