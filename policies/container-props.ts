@@ -1,7 +1,12 @@
 // How the pack reads a `docker:index/container:Container` as the analyzer hands it over: plain JSON
 // (secrets already unwrapped by pulumi-policy), behind a proxy that throws on values unknown during
-// preview. Every read here tolerates unknowns, so one unknown field (the image id of an image that
+// preview. Secrets: see secret-paths.ts for what the pack can tell. Every read here tolerates unknowns, so one unknown field (the image id of an image that
 // is not pulled yet) never hides the rest of the resource from a rule.
+
+import { parseImage } from "../core/catalog/images";
+import { engineCatalog } from "../core/catalog/engines";
+import type { EngineKind } from "../core/catalog/types";
+import { secretPathsOf } from "./secret-paths";
 
 /** Type token of the Docker provider's container. */
 export const CONTAINER = "docker:index/container:Container";
@@ -47,8 +52,14 @@ export interface ContainerView {
   readonly healthcheckStartPeriod: string | undefined;
   readonly restart: string | undefined;
   readonly uploads: readonly { readonly file: string; readonly content: string }[];
-  /** Runs once to completion (`attach`, or `mustRun: false`): model sync, store setup, config writer. */
+  /** Runs once to completion (`attach`, or `mustRun: false` with no restart policy): model sync, store setup, config writer. */
   readonly oneShot: boolean;
+  /** Docker's own `gpus` request (`all`, `device=0,1`, `2`), as Docker reads it. */
+  readonly gpus: string | undefined;
+  /** The engine this container runs: its fabric.engine label, else the catalog engine its image belongs to. */
+  readonly engineKind: EngineKind | undefined;
+  /** Props paths that came from secret Outputs (secret-paths.ts); undefined when not recorded. */
+  readonly secretPaths: readonly string[] | undefined;
 }
 
 /** Reads a value, or undefined when the analyzer's proxy says it is unknown during preview. */
@@ -115,13 +126,43 @@ export function containerView(name: string, props: Props): ContainerView {
       const content = str(() => u.content);
       return file !== undefined && content !== undefined ? [{ file, content }] : [];
     }),
-    oneShot: known(() => props.attach) === true || known(() => props.mustRun) === false,
+    oneShot: isOneShot(known(() => props.attach), known(() => props.mustRun), str(() => props.restart)),
+    gpus: str(() => props.gpus),
+    engineKind: engineKindOf(labels[LABEL.engine], str(() => props.image)),
+    secretPaths: secretPathsOf(props),
   };
 }
 
-/** An engine container: it carries the deployment and engine labels and no service role. */
+/** One-shot: attached, or not kept running and not restarted (a restart policy makes it a service whatever mustRun says). */
+function isOneShot(attach: unknown, mustRun: unknown, restart: string | undefined): boolean {
+  if (attach === true) return true;
+  return mustRun === false && (restart === undefined || restart === "no");
+}
+
+/** Repository → engine, from every image the engine catalog builds (plus NGC's vLLM). */
+const ENGINE_REPOSITORIES: ReadonlyMap<string, EngineKind> = new Map([
+  ...Object.values(engineCatalog).flatMap((e) => Object.values(e.images).map((image) => [parseImage(image as string).repository, e.id] as const)),
+  ["nvcr.io/nvidia/vllm", "vllm"],
+]);
+
+/** The engine kind of a container: its label when it names a catalog engine, else its image's repository. */
+export function engineKindOf(label: string | undefined, image: string | undefined): EngineKind | undefined {
+  if (label !== undefined && label in engineCatalog) return label as EngineKind;
+  return image === undefined ? undefined : ENGINE_REPOSITORIES.get(parseImage(image).repository);
+}
+
+/**
+ * An engine container: it carries the deployment and engine labels, or runs a catalog engine image
+ * (labels or not: a hand-written engine is still an engine), and has no service role.
+ */
 export function isEngine(c: ContainerView): boolean {
-  return c.labels[LABEL.deployment] !== undefined && c.labels[LABEL.engine] !== undefined && c.labels[LABEL.role] === undefined;
+  if (c.labels[LABEL.role] !== undefined) return false;
+  return (c.labels[LABEL.deployment] !== undefined && c.labels[LABEL.engine] !== undefined) || c.engineKind !== undefined;
+}
+
+/** An engine that carries fabric's labels, so the label-based rules (memory, quantisation) can check it. */
+export function isLabelledEngine(c: ContainerView): boolean {
+  return isEngine(c) && c.labels[LABEL.deployment] !== undefined && c.labels[LABEL.engine] !== undefined;
 }
 
 /** A pulled image's id (`sha256:…`) rather than a reference: the fabric's containers run these. */
@@ -140,7 +181,7 @@ export function describeContainer(c: ContainerView): string {
   const deployment = c.labels[LABEL.deployment];
   const role = c.labels[LABEL.role];
   const machine = c.labels[LABEL.machine];
-  const what = deployment !== undefined ? `deployment ${deployment}` : role !== undefined ? role : undefined;
+  const what = deployment !== undefined ? `deployment ${deployment}` : role !== undefined ? role : c.engineKind !== undefined ? `${c.engineKind} engine` : undefined;
   const where = machine !== undefined ? ` on ${machine}` : "";
   return what !== undefined ? `${c.name} (${what}${where})` : `${c.name}${where}`;
 }
@@ -151,9 +192,39 @@ export interface StackResource {
   readonly name: string;
   readonly urn: string;
   readonly props: Record<string, any>;
+  /** The resource's provider (pulumi-policy's PolicyProviderResource). */
+  readonly provider?: { readonly urn: string; readonly props: Record<string, any> };
 }
 
-/** The containers of a stack, each with its URN. */
-export function stackContainers(resources: readonly StackResource[]): (ContainerView & { readonly urn: string })[] {
-  return resources.filter((r) => r.type === CONTAINER).map((r) => ({ ...containerView(r.name, r.props), urn: r.urn }));
+/** A stack container: the view, its URN, and the Docker host it runs on. */
+export type StackContainer = ContainerView & {
+  readonly urn: string;
+  /** The machine it runs on (containers on one machine share ports and GPUs): see {@link stackContainers}. */
+  readonly host: string;
+  /** How messages name that machine. */
+  readonly hostName: string;
+};
+
+/**
+ * The containers of a stack, each with its URN and machine, in name order (the engine registers
+ * resources in no fixed order, and a rule that reports the second of two containers must name the
+ * same one every preview). The machine is the fabric.machine label; a container without one is on
+ * the machine whose labelled containers share its provider's Docker `host`, else on that host.
+ */
+export function stackContainers(resources: readonly StackResource[]): StackContainer[] {
+  const containers = resources.filter((r) => r.type === CONTAINER).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const views = containers.map((r) => ({
+    r, view: containerView(r.name, r.props),
+    dockerHost: r.provider ? str(() => r.provider?.props.host) ?? r.provider.urn : undefined,
+  }));
+  const machinesOf = new Map<string, Set<string>>();
+  for (const { view, dockerHost } of views) {
+    const machine = view.labels[LABEL.machine];
+    if (dockerHost !== undefined && machine !== undefined) machinesOf.set(dockerHost, (machinesOf.get(dockerHost) ?? new Set()).add(machine));
+  }
+  return views.map(({ r, view, dockerHost }) => {
+    const sharing = dockerHost === undefined ? undefined : machinesOf.get(dockerHost);
+    const host = view.labels[LABEL.machine] ?? (sharing?.size === 1 ? [...sharing][0] : undefined) ?? dockerHost ?? "the default Docker host";
+    return { ...view, urn: r.urn, host, hostName: host };
+  });
 }

@@ -1,6 +1,9 @@
 // Where a container's service listens: its published ports, or with host networking the address
-// and port its own argv or env name (`--host`, `--port`, `--listen`, `--web.listen-address=`,
-// `OLLAMA_HOST`), as fabric's engine and service renderers write them.
+// and port its own argv or env name (`--host`, `--port`, `--listen`, `--web.listen-address=`, and
+// the env vars each engine honours: `OLLAMA_HOST`, llama.cpp's `LLAMA_ARG_HOST`/`LLAMA_ARG_PORT`,
+// TEI's `HOSTNAME`/`PORT`), as the engines themselves read them: argv wins over env.
+import { engineCatalog } from "../core/catalog/engines";
+import type { EngineKind } from "../core/catalog/types";
 import { type ContainerView, splitEnv } from "./container-props";
 
 /** Where a service listens, read from its argv or env (`--host`, `--listen`, `OLLAMA_HOST`, ...). */
@@ -16,6 +19,11 @@ const HOST_FLAGS = ["--host", "--hostname"];
 const HOST_PORT_FLAGS = ["--listen", "--address", "--console-address", "--web.listen-address", "-a"];
 /** Env vars holding `host:port`. */
 const HOST_PORT_ENV = ["OLLAMA_HOST"];
+/** Env vars an engine reads its listen host and port from when its argv names none (llama.cpp's common/arg.cpp, TEI's clap `env`). */
+const ENGINE_LISTEN_ENV: Partial<Record<EngineKind, { readonly host: string; readonly port: string }>> = {
+  llamacpp: { host: "LLAMA_ARG_HOST", port: "LLAMA_ARG_PORT" },
+  tei: { host: "HOSTNAME", port: "PORT" },
+};
 
 /** `host:port`, `[v6]:port` or `:port` split. */
 function hostPort(value: string): { host: string | undefined; port: number | undefined } {
@@ -49,6 +57,14 @@ export function listenAddresses(c: ContainerView): ListenAddress[] {
       if (v !== undefined) out.push({ ...hostPort(v), source: flag });
     }
   });
+  const env = new Map(c.envs.map(splitEnv));
+  const engineEnv = c.engineKind === undefined ? undefined : ENGINE_LISTEN_ENV[c.engineKind];
+  if (engineEnv && port === undefined && /^\d+$/.test(env.get(engineEnv.port) ?? "")) port = Number(env.get(engineEnv.port));
+  if (engineEnv && hosts.length === 0 && out.length === 0 && env.has(engineEnv.host)) {
+    hosts.push({ host: env.get(engineEnv.host) ?? "", source: engineEnv.host });
+  }
+  // An engine that names no port listens on its own default.
+  if (port === undefined && out.length === 0 && c.engineKind !== undefined && !env.has("OLLAMA_HOST")) port = engineCatalog[c.engineKind].defaultPort;
   out.push(...hosts.map((h) => ({ host: h.host, port, source: h.source })));
   if (hosts.length === 0 && port !== undefined) out.push({ host: undefined, port, source: "--port" });
   for (const entry of c.envs) {

@@ -3,7 +3,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { gib } from "../../core/checks/check";
 import { gpuOversubscription as gpuOversubscriptionCheck, memoryFit as memoryFitCheck } from "../../core/checks/memory";
 import { findHardware } from "../../core/catalog/hardware";
-import { CONTAINER, type ContainerView, containerView, describeContainer, isEngine, LABEL, stackContainers } from "../container-props";
+import { CONTAINER, type ContainerView, containerView, describeContainer, isLabelledEngine, LABEL, stackContainers } from "../container-props";
 import { checkMode, type FleetConfig, fleetFileProperty, instanceOf, runCheck } from "../fleet-context";
 
 /** The budget an engine's labels declare, in GiB; undefined when it was never computed. */
@@ -26,6 +26,18 @@ function labelMemoryFindings(c: ContainerView): string[] {
   return [];
 }
 
+/** The GPU indices a container gets: fabric.gpus, else Docker's `gpus` (`device=0,1`, a count, or `all`). */
+export function gpuIndices(c: ContainerView): number[] | "all" | undefined {
+  const label = c.labels[LABEL.gpus];
+  if (label !== undefined && label !== "") return label.split(",").filter((g) => g !== "").map(Number);
+  const docker = c.gpus?.replace(/["']/g, "").trim();
+  if (docker === undefined || docker === "") return undefined;
+  if (docker === "all") return "all";
+  if (/^\d+$/.test(docker)) return Array.from({ length: Number(docker) }, (_, i) => i);
+  const device = /(?:^|,)\s*device=([\d,\s]+)/.exec(docker);
+  return device ? (device[1] ?? "").split(",").map((d) => d.trim()).filter((d) => /^\d+$/.test(d)).map(Number) : undefined;
+}
+
 export const memoryFit: ResourceValidationPolicy = {
   name: memoryFitCheck.name,
   description: `${memoryFitCheck.description} With fleetFile, the fabric check answer for the container's deployment; without it, the budget its labels carry (computed, and no larger than the GPU).`,
@@ -34,7 +46,7 @@ export const memoryFit: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type !== CONTAINER) return;
     const c = containerView(args.name, args.props);
-    if (!isEngine(c)) return;
+    if (!isLabelledEngine(c)) return;
     const mode = checkMode(args.getConfig<FleetConfig>(), [c]);
     if (mode.kind === "resources") {
       if (mode.problem) report(mode.problem);
@@ -55,7 +67,7 @@ export const gpuOversubscription: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { fleetFile: fleetFileProperty } },
   validateStack: (args, report) => {
-    const engines = stackContainers(args.resources).filter(isEngine);
+    const engines = stackContainers(args.resources).filter(isLabelledEngine);
     const mode = checkMode(args.getConfig<FleetConfig>(), engines);
     if (mode.kind === "fleet") {
       for (const f of runCheck(mode.fleet, gpuOversubscriptionCheck)) {
@@ -65,18 +77,25 @@ export const gpuOversubscription: StackValidationPolicy = {
       return;
     }
     if (mode.problem) report(mode.problem);
-    // One tenant list per machine and GPU index; a CPU host (no fabric.gpus) is one pool, index -1.
+    // One tenant list per machine and GPU index: the fabric.gpus label, else Docker's own `gpus`
+    // request (what Docker really hands the container); a CPU host (neither) is one pool, index -1.
     const pools = new Map<string, typeof engines>();
-    for (const c of engines) {
-      if (budgetGiB(c) === undefined) continue; // memory-fit reports it
-      const gpus = (c.labels[LABEL.gpus] ?? "").split(",").filter((g) => g !== "").map(Number);
+    const indices = engines.map((c) => gpuIndices(c));
+    engines.forEach((c, i) => {
+      if (budgetGiB(c) === undefined) return; // memory-fit reports it
+      const own = indices[i];
+      // `all`: every GPU the host's other engines use (at least GPU 0).
+      const gpus = own === "all"
+        ? [...new Set([0, ...engines.flatMap((o, j) => (o.host === c.host && Array.isArray(indices[j]) ? indices[j] as number[] : []))])]
+        : own ?? [];
       for (const index of gpus.length > 0 ? gpus : [-1]) {
-        const key = `${c.labels[LABEL.machine] ?? ""}\u0000${index}`;
+        const key = `${c.host}\u0000${index}`;
         pools.set(key, [...(pools.get(key) ?? []), c]);
       }
-    }
+    });
     for (const [key, tenants] of pools) {
-      const [machine = "", index = "-1"] = key.split("\u0000");
+      const [host = "", index = "-1"] = key.split("\u0000");
+      const machine = tenants[0]?.hostName ?? host;
       const hardwareId = tenants[0]?.labels[LABEL.hardware] ?? "";
       const total = findHardware(hardwareId)?.memoryGiB;
       if (total === undefined) continue;

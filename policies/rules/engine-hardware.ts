@@ -5,7 +5,7 @@ import { findHardware } from "../../core/catalog/hardware";
 import { imagePlatforms } from "../../core/catalog/images";
 import { quantizationSupport } from "../../core/catalog/quantization-support";
 import { EngineId, Quantization } from "../../core/fleet/recipe";
-import { CONTAINER, containerView, describeContainer, isEngine, isImageId, known, LABEL, REMOTE_IMAGE } from "../container-props";
+import { CONTAINER, containerView, describeContainer, isLabelledEngine, isImageId, known, LABEL, REMOTE_IMAGE } from "../container-props";
 
 /** llama-swap slots run llama.cpp members; every other engine label is the engine itself. */
 function engineOf(label: string): EngineId | undefined {
@@ -20,7 +20,7 @@ export const quantizationSupported: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type !== CONTAINER) return;
     const c = containerView(args.name, args.props);
-    if (!isEngine(c)) return;
+    if (!isLabelledEngine(c)) return;
     const hardwareId = c.labels[LABEL.hardware] ?? "";
     const hardware = findHardware(hardwareId);
     const engineLabel = c.labels[LABEL.engine] ?? "";

@@ -1,5 +1,6 @@
 // Gateway: every route resolves to something that exists, and no fallback chain loops.
 import type { StackValidationPolicy } from "@pulumi/policy";
+import { isIP } from "node:net";
 import YAML from "yaml";
 import { gatewayRoutesResolve as gatewayCheck } from "../../core/checks/gateway";
 import { type ContainerView, describeContainer, isEngine, LABEL, stackContainers } from "../container-props";
@@ -13,15 +14,28 @@ interface LiteLLMConfig {
   readonly litellm_settings?: Readonly<Record<string, unknown>>;
 }
 
-/** The LiteLLM configs a container uploads (files with a model_list). */
+/** The LiteLLM configs a container uploads, recognised by content (a model_list, YAML or JSON), whatever the file is called. */
 function liteLLMConfigs(c: ContainerView): { file: string; config?: LiteLLMConfig; error?: string }[] {
-  return c.uploads.filter((u) => /^\s*model_list\s*:/m.test(u.content)).map((u) => {
+  return c.uploads.filter((u) => /["']?model_list["']?\s*:/.test(u.content)).flatMap((u): { file: string; config?: LiteLLMConfig; error?: string }[] => {
     try {
-      return { file: u.file, config: YAML.parse(u.content) as LiteLLMConfig };
+      const config = YAML.parse(u.content) as unknown;
+      return typeof config === "object" && config !== null && "model_list" in config ? [{ file: u.file, config: config as LiteLLMConfig }] : [];
     } catch (e) {
-      return { file: u.file, error: (e as Error).message.split("\n")[0] ?? "" };
+      return [{ file: u.file, error: (e as Error).message.split("\n")[0] ?? "" }];
     }
   });
+}
+
+/** Names of machines of this fleet: Tailscale MagicDNS, and local or private DNS zones. */
+const PRIVATE_ZONE = /\.(ts\.net|local|lan|internal|home\.arpa)$/;
+
+/**
+ * An api_base this stack should serve: loopback, an IP address, a container of the stack, a
+ * single-label or private-zone name (a tailnet machine); a cloud API's public name is not.
+ */
+function inStack(hostname: string, containerNames: ReadonlySet<string>): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  return host === "localhost" || isIP(host) !== 0 || containerNames.has(host) || !host.includes(".") || PRIVATE_ZONE.test(host);
 }
 
 /** `[{group: [targets]}]` lists of fallbacks, from router_settings and litellm_settings. */
@@ -46,7 +60,7 @@ function cycleFrom(start: string, edges: ReadonlyMap<string, readonly string[]>)
 }
 
 /** What is wrong with one gateway config, given the ports engine containers listen on. */
-function configFindings(config: LiteLLMConfig, enginePorts: ReadonlySet<number> | undefined): string[] {
+function configFindings(config: LiteLLMConfig, enginePorts: ReadonlySet<number> | undefined, containerNames: ReadonlySet<string>): string[] {
   const out: string[] = [];
   const models = [...new Set((config.model_list ?? []).map((m) => m.model_name ?? ""))];
   const known = new Set(models);
@@ -79,6 +93,7 @@ function configFindings(config: LiteLLMConfig, enginePorts: ReadonlySet<number> 
         out.push(`model '${m.model_name}' has api_base '${base}', which is not a URL`);
         continue;
       }
+      if (!inStack(url.hostname, containerNames)) continue; // a cloud provider's API (the renderer writes api_base for providers with apiBase)
       const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
       if (!enginePorts.has(port)) out.push(`model '${m.model_name}' sends requests to ${base}, but no engine container listens on port ${port}`);
     }
@@ -88,7 +103,7 @@ function configFindings(config: LiteLLMConfig, enginePorts: ReadonlySet<number> 
 
 export const gatewayRoutesResolve: StackValidationPolicy = {
   name: gatewayCheck.name,
-  description: `${gatewayCheck.description} With fleetFile, the fabric check answer (context windows included); without it, the LiteLLM config the gateway container uploads: fallback targets are models, chains are acyclic, and every api_base port has an engine container.`,
+  description: `${gatewayCheck.description} With fleetFile, the fabric check answer (context windows included); without it, every LiteLLM config a container uploads (found by content, YAML or JSON): fallback targets are models, chains are acyclic, and every api_base on loopback, an IP address, a stack container or a tailnet/private name has an engine container on its port (cloud APIs are not checked).`,
   enforcementLevel: "mandatory",
   configSchema: { properties: { fleetFile: fleetFileProperty } },
   validateStack: (args, report) => {
@@ -107,7 +122,7 @@ export const gatewayRoutesResolve: StackValidationPolicy = {
       for (const { file, config, error } of liteLLMConfigs(g)) {
         const where = `gateway ${describeContainer(g)} ${file}`;
         if (error !== undefined) report(`${where}: cannot parse the LiteLLM config: ${error}`, g.urn);
-        if (config) configFindings(config, enginePorts).forEach((m) => report(`${where}: ${m}`, g.urn));
+        if (config) configFindings(config, enginePorts, new Set(containers.map((x) => x.name))).forEach((m) => report(`${where}: ${m}`, g.urn));
       }
     }
   },

@@ -8,16 +8,27 @@ export interface ImagePinnedConfig {
   readonly allow?: readonly string[];
 }
 
+/** Engines tagged by build number: a tag without it (`server-cuda13`) follows every new build. */
+const BUILD_NUMBER: Readonly<Record<string, RegExp>> = {
+  "ghcr.io/ggml-org/llama.cpp": /(^|-)b\d+(-|$)/,
+  "ghcr.io/mostlygeek/llama-swap": /(^|-)v\d+(-|$)/,
+};
+
 /** Why an image reference is not pinned, or undefined when it is. */
 export function unpinnedReason(image: string): string | undefined {
-  if (isPinned(image)) return undefined;
   const ref = parseImage(image);
-  return ref.tag === undefined ? "it has no tag, so Docker pulls 'latest'" : `tag '${ref.tag}' moves with every release`;
+  if (ref.digest) return undefined;
+  if (!isPinned(image)) return ref.tag === undefined ? "it has no tag, so Docker pulls 'latest'" : `tag '${ref.tag}' moves with every release`;
+  const tag = ref.tag ?? "";
+  if (!/\d/.test(tag)) return `tag '${tag}' names no version, so it moves with every release`;
+  const build = BUILD_NUMBER[ref.repository];
+  if (build && !build.test(tag)) return `tag '${tag}' has no build number, so it moves with every build`;
+  return undefined;
 }
 
 export const imagePinned: ResourceValidationPolicy = {
   name: "image-pinned",
-  description: "Images name one build: a release tag (not latest, nightly, main or a bare variant like server-cuda) or a digest. Advisory by default; make it mandatory per stack with enforcementLevel.",
+  description: "Images name one build: a release tag (not latest, nightly, main, a tag without version digits like server-vulkan or spark, or an engine tag without its build number like llama.cpp's server-cuda13) or a digest. Advisory by default; make it mandatory per stack with enforcementLevel.",
   enforcementLevel: "advisory",
   configSchema: {
     properties: {

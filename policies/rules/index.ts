@@ -5,6 +5,7 @@ import { gpuOversubscription, memoryFit } from "./engine-fit";
 import { gatewayRoutesResolve } from "./gateway";
 import { healthcheckRequired } from "./health";
 import { imagePinned } from "./images";
+import { fabricLabelsKnown } from "./labels";
 import { tailscaleAclLeastPrivilege } from "./mesh";
 import { everyEngineMonitored } from "./monitoring";
 import { engineNotPublic } from "./network";
@@ -19,5 +20,5 @@ import { noPlaintextSecrets } from "./secrets";
 export const allPolicies: Policies = [
   memoryFit, gpuOversubscription, quantizationSupported, imageArchMatchesMachine, portCollision,
   imagePinned, noPlaintextSecrets, engineNotPublic, healthcheckRequired,
-  gatewayRoutesResolve, everyEngineMonitored, tailscaleAclLeastPrivilege, burstBudget,
+  gatewayRoutesResolve, everyEngineMonitored, tailscaleAclLeastPrivilege, burstBudget, fabricLabelsKnown,
 ];

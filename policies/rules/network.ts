@@ -3,11 +3,12 @@ import { BlockList, isIP } from "node:net";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { CONTAINER, containerView, describeContainer, isEngine, LABEL } from "../container-props";
 import { listenAddresses } from "../listen";
+import { fleetContext, type FleetConfig, fleetFileProperty } from "../fleet-context";
 
 /** Tailscale's address ranges (CGNAT 100.64/10 and its IPv6 ULA) and loopback. */
 export const MESH_AND_LOOPBACK: readonly string[] = ["100.64.0.0/10", "fd7a:115c:a1e0::/48", "127.0.0.0/8", "::1/128"];
 
-export interface EngineNotPublicConfig {
+export interface EngineNotPublicConfig extends FleetConfig {
   /** CIDRs an engine may be bound to. @default MESH_AND_LOOPBACK */
   readonly allowedCidrs?: readonly string[];
   /** Service roles (`fabric.role`) held to the same rule besides engines, e.g. `["store", "monitoring"]`. @default [] */
@@ -37,12 +38,13 @@ function exposure(host: string | undefined, allowed: BlockList, cidrs: readonly 
 
 export const engineNotPublic: ResourceValidationPolicy = {
   name: "engine-not-public",
-  description: "Engine ports are published only on the mesh (Tailscale) or loopback address; with host networking the engine's own listen address (--host, --hostname, --listen, OLLAMA_HOST) must be one of those, never 0.0.0.0.",
+  description: "The resource-level counterpart of fabric check's engine-not-public. Engines (fabric-labelled, or any container running a catalog engine image) publish ports only on the mesh (Tailscale) or loopback address; with host networking the engine's own listen address (--host, --hostname, --listen, OLLAMA_HOST, LLAMA_ARG_HOST, TEI's HOSTNAME; argv before env) must be one of those, never 0.0.0.0. With fleetFile, machines that set allowPublicBind are exempt, as in fabric check.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
       allowedCidrs: { type: "array", items: { type: "string" }, default: [...MESH_AND_LOOPBACK], description: "CIDRs engines may bind to." },
       roles: { type: "array", items: { type: "string" }, default: [], description: "Service roles (fabric.role) held to the same rule, e.g. store, monitoring." },
+      fleetFile: fleetFileProperty,
     },
   },
   validateResource: (args, report) => {
@@ -51,6 +53,9 @@ export const engineNotPublic: ResourceValidationPolicy = {
     const c = containerView(args.name, args.props);
     const role = c.labels[LABEL.role];
     if (!isEngine(c) && !(role !== undefined && (config.roles ?? []).includes(role))) return;
+    const ctx = fleetContext(config);
+    if (ctx.status === "invalid") report(ctx.message);
+    if (ctx.status === "loaded" && ctx.fleet.machines.some((m) => m.name === c.labels[LABEL.machine] && m.allowPublicBind)) return; // fabric check accepted it
     const cidrs = config.allowedCidrs ?? MESH_AND_LOOPBACK;
     const allowed = blockList(cidrs);
     const who = describeContainer(c);

@@ -18,6 +18,7 @@ import { parseFleet } from "../../core/fleet/load";
 import type { Fleet } from "../../core/fleet/schema";
 import { plan as planFleet } from "../../core/plan/plan";
 import type { Plan } from "../../core/plan/types";
+import { recordSecretPaths } from "../../policies/secret-paths";
 import { fakeSecrets } from "./program";
 import { mockImageId } from "./pulumi-mocks";
 import { repoRoot } from "./stacks";
@@ -33,6 +34,20 @@ export interface TestResource {
   readonly type: string;
   readonly name: string;
   readonly props: Record<string, unknown>;
+  /**
+   * Props paths that came from secret Outputs, as the engine marks them (the Docker provider marks
+   * the enclosing list: `envs`, `healthcheck.tests`); undefined: not recorded, as outside the pack's server.
+   */
+  readonly secretPaths?: readonly string[];
+  /** The Docker provider it is created with (stack policies read its `host`). */
+  readonly provider?: { readonly name: string; readonly host: string };
+}
+
+/** The props a policy gets: behind pulumi-policy's proxy, with the resource's secret paths recorded as the pack's server does. */
+function policyProps(r: TestResource): Record<string, unknown> {
+  const props = structuredClone(r.props);
+  if (r.secretPaths !== undefined) recordSecretPaths(props, r.secretPaths);
+  return proxy.unknownCheckingProxy(props);
 }
 
 export interface PolicyViolation {
@@ -62,7 +77,7 @@ function isTypeOf(type: string, cls: unknown): boolean {
 
 /** ResourceValidationArgs for one resource, with the policy's config. */
 export function resourceArgs(r: TestResource, config: Readonly<Record<string, unknown>> = {}): ResourceValidationArgs {
-  const props = proxy.unknownCheckingProxy(structuredClone(r.props));
+  const props = policyProps(r);
   return {
     type: r.type, props, urn: urnOf(r), name: r.name, opts: emptyOptions, stackTags: new Map(),
     isType: (cls) => isTypeOf(r.type, cls),
@@ -76,9 +91,10 @@ export function resourceArgs(r: TestResource, config: Readonly<Record<string, un
 export function stackArgs(resources: readonly TestResource[], config: Readonly<Record<string, unknown>> = {}): StackValidationArgs {
   return {
     resources: resources.map((r): PolicyResource => {
-      const props = proxy.unknownCheckingProxy(structuredClone(r.props));
+      const props = policyProps(r);
       return {
         type: r.type, props, urn: urnOf(r), name: r.name, opts: emptyOptions, dependencies: [], propertyDependencies: {},
+        ...(r.provider ? { provider: { type: "pulumi:providers:docker", name: r.provider.name, urn: urnOf({ type: "pulumi:providers:docker", name: r.provider.name }), props: { host: r.provider.host } } } : {}),
         isType: (cls) => isTypeOf(r.type, cls),
         asType: (cls) => (isTypeOf(r.type, cls) ? props : undefined) as never,
       };
@@ -150,6 +166,28 @@ export async function resolveInputs(value: unknown): Promise<unknown> {
 }
 
 /**
+ * Resolved props and the paths the engine would mark secret: a secret Output marks the path down to
+ * its first enclosing list (what the Docker provider's Check hands the engine), else its own path.
+ */
+export async function resolveWithSecretPaths(args: Record<string, unknown>): Promise<{ props: Record<string, unknown>; secretPaths: string[] }> {
+  const paths = new Set<string>();
+  const walk = async (value: unknown, path: readonly string[], listPath: readonly string[] | undefined): Promise<unknown> => {
+    if (pulumi.Output.isInstance(value)) {
+      if (await (value as unknown as { isSecret: Promise<boolean> }).isSecret) paths.add((listPath ?? path).join("."));
+      return walk(await new Promise<unknown>((resolve) => value.apply((v) => { resolve(v); return v; })), path, listPath);
+    }
+    if (value instanceof Promise) return walk(await value, path, listPath);
+    if (Array.isArray(value)) return Promise.all(value.map((v, i) => walk(v, [...path, String(i)], listPath ?? path)));
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await walk(v, [...path, k], listPath)] as const)));
+    }
+    return value;
+  };
+  const props = await walk(args, [], undefined) as Record<string, unknown>;
+  return { props, secretPaths: [...paths].sort() };
+}
+
+/**
  * The resources a plan becomes, as the pack sees them: per machine the pulled images; every planned
  * container through the components' `containerArgs` (engines, model syncs, gateway, Prometheus with
  * its config upload, store, exporters), with fake secrets in secret env; the tailnet policy and keys.
@@ -168,7 +206,8 @@ export async function planResources(plan: Plan, mcImage: string): Promise<TestRe
     const oneShot = spec.labels["fabric.role"] === "model-sync";
     const wiring = { image: mockImageId(spec.image), secrets, volumeName: (v: string) => v, ...(oneShot ? { extraSecretEnv: storeKey } : {}) };
     const args = oneShot ? oneShotContainerArgs(spec, wiring) : containerArgs(spec, wiring);
-    out.push({ type: "docker:index/container:Container", name: spec.name, props: await resolveInputs(args) as Record<string, unknown> });
+    const { props, secretPaths } = await resolveWithSecretPaths(args as unknown as Record<string, unknown>);
+    out.push({ type: "docker:index/container:Container", name: spec.name, props, secretPaths });
   }
   if (plan.mesh) {
     out.push({ type: "tailscale:index/acl:Acl", name: "tailnet-policy", props: { acl: plan.mesh.policyHujson, overwriteExistingContent: true } });

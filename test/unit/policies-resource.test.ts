@@ -191,11 +191,21 @@ describe("no-plaintext-secrets", () => {
     await assertPasses(noPlaintextSecrets, local.resources);
   });
 
-  test("an env var that is not declared secret and holds a key", async () => {
-    const r = withProps(engine(homelab, "orchestrator"), (p) => { p.envs.push("OPENAI_API_KEY=sk-proj-4f9c2a7d1e8b6a3c5f0e"); });
-    assert.deepEqual(await messages(noPlaintextSecrets, r), [
-      "orchestrator-31323aba (deployment orchestrator on rtx5090): environment variable OPENAI_API_KEY holds a credential in plain text (sk-p…): remove it (fabric passes credentials only from secret stack config, 'pulumi config set --secret'), then rotate it",
+  test("a key in an env list that holds no secret Output is plain text, whatever its name", async () => {
+    const r = withProps(engine(homelab, "orchestrator"), (p) => { p.envs = p.envs.filter((e: string) => !e.startsWith("HF_TOKEN=")); p.envs.push("HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz"); });
+    assert.deepEqual(await messages(noPlaintextSecrets, { ...r, secretPaths: [] }), [
+      "orchestrator-31323aba (deployment orchestrator on rtx5090): environment variable HF_TOKEN holds a credential in plain text (no value of this container's envs is a secret Output) (hf_a…): pass it as a secret Output (pulumi.secret, or 'pulumi config set --secret'), then rotate it",
     ]);
+  });
+
+  test("in an env list that holds a secret: on fabric's containers undeclared names are plain; on hand-written ones the pack cannot tell", async () => {
+    const r = withProps(engine(homelab, "orchestrator"), (p) => { p.envs.push("OPENAI_API_KEY=sk-proj-4f9c2a7d1e8b6a3c5f0e"); });
+    assert.deepEqual(r.secretPaths, ["envs"]);
+    assert.deepEqual(await messages(noPlaintextSecrets, r), [
+      "orchestrator-31323aba (deployment orchestrator on rtx5090): environment variable OPENAI_API_KEY holds a credential in plain text (not declared secret) (sk-p…): pass it as a secret Output (pulumi.secret, or 'pulumi config set --secret'), then rotate it",
+    ]);
+    const handWritten = withProps(r, (p) => { p.labels = []; });
+    assert.deepEqual(await messages(noPlaintextSecrets, handWritten), []);
   });
 
   test("a secret env var set twice: one of them is plain text", async () => {
@@ -205,11 +215,11 @@ describe("no-plaintext-secrets", () => {
     ]);
   });
 
-  test("what is known to be secret comes from declarations: the plan's secretEnv with fleetFile, else secretEnvNames", async () => {
-    const r = engine(homelab, "orchestrator");
+  test("without recorded secret paths, what is secret comes from declarations: the plan's secretEnv with fleetFile, else secretEnvNames", async () => {
+    const r = { ...engine(homelab, "orchestrator"), secretPaths: undefined };
     assert.deepEqual(await messages(noPlaintextSecrets, r, { secretEnvNames: [], fleetFile: homelab.file }), []);
     assert.deepEqual(await messages(noPlaintextSecrets, r, { secretEnvNames: [] }), [
-      "orchestrator-31323aba (deployment orchestrator on rtx5090): environment variable HF_TOKEN holds a credential in plain text (sk-f…): remove it (fabric passes credentials only from secret stack config, 'pulumi config set --secret'), then rotate it",
+      "orchestrator-31323aba (deployment orchestrator on rtx5090): environment variable HF_TOKEN holds a credential in plain text (not declared secret) (sk-f…): pass it as a secret Output (pulumi.secret, or 'pulumi config set --secret'), then rotate it",
     ]);
   });
 

@@ -80,7 +80,7 @@ describe("the pack", () => {
 
   test("the fleet reaches the policies that need it through one config key, fleetFile", () => {
     assert.deepEqual(Object.keys(configForAll(allPolicies, { fleetFile: "x" })).sort(), [
-      "burst-budget", "gateway-routes-resolve", "gpu-oversubscription", "memory-fit", "no-plaintext-secrets", "port-collision",
+      "burst-budget", "engine-not-public", "gateway-routes-resolve", "gpu-oversubscription", "memory-fit", "no-plaintext-secrets", "port-collision",
     ]);
   });
 
@@ -160,8 +160,10 @@ describe("a deliberately broken fleet", () => {
 
   test("the pack finds exactly the same three, on the resources they come from", async () => {
     const violations = await runPolicies(allPolicies, broken.resources);
+    // Without fleetFile a collision is reported on the later of the two containers in name order
+    // (the engine hands resources over in no fixed order).
     assert.deepEqual(summary(violations), [
-      `no-plaintext-secrets → ${orchestrator()}`, `port-collision → ${embeddings()}`, `quantization-supported → ${smallFp4()}`,
+      `no-plaintext-secrets → ${orchestrator()}`, `port-collision → ${orchestrator()}`, `quantization-supported → ${smallFp4()}`,
     ].sort());
     assert.ok(violations.every((v) => v.enforcementLevel === "mandatory"));
   });
@@ -186,7 +188,7 @@ describe("gpu-oversubscription", () => {
       p.labels = p.labels.map((l: { label: string; value: string }) => (l.label === "fabric.memory-budget-gib" ? { ...l, value: "25.00" } : l));
     });
     assert.deepEqual(await messages(gpuOversubscription, replaced(homelab.resources, greedy)), [
-      "rtx5090 GPU 0 (rtx-5090): engines claim 1.22 of 31.4 GiB (orchestrator 0.80 + embeddings 0.04 + swap 0.39) = 38.4 GiB; lower gpuMemoryUtilization or move a deployment to another GPU",
+      "rtx5090 GPU 0 (rtx-5090): engines claim 1.22 of 31.4 GiB (embeddings 0.04 + orchestrator 0.80 + swap 0.39) = 38.4 GiB; lower gpuMemoryUtilization or move a deployment to another GPU",
     ]);
   });
 
@@ -208,7 +210,7 @@ describe("port-collision", () => {
   test("two published ports on one machine", async () => {
     const clash = withProps(engine(homelab, "swap"), (p) => { p.ports[0].external = 4000; });
     assert.deepEqual(await messages(portCollision, replaced(homelab.resources, clash)), [
-      "port 4000 on rtx5090 is used by swap-d6d9fb35 (deployment swap on rtx5090) and litellm (gateway on rtx5090): pick a free port",
+      "port 4000 on rtx5090 is used by litellm (gateway on rtx5090) and swap-d6d9fb35 (deployment swap on rtx5090): pick a free port",
     ]);
   });
 
@@ -271,7 +273,7 @@ describe("every-engine-monitored", () => {
   test("an engine that is not a target", async () => {
     const r = prometheusWith((c) => c.replace("          deployment: swap\n", "          deployment: swapped\n"));
     assert.deepEqual(await messages(everyEngineMonitored, replaced(homelab.resources, r)), [
-      "swap-d6d9fb35 (deployment swap on rtx5090): is not a Prometheus scrape target (no target with deployment=\"swap\"), so its alerts can never fire: give its engine a metrics path or add the target",
+      "swap-d6d9fb35 (deployment swap on rtx5090): is not a Prometheus scrape target (no target with deployment=\"swap\" or at its address), so its alerts can never fire: give its engine a metrics path or add the target",
     ]);
   });
 
