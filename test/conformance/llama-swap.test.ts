@@ -13,16 +13,9 @@ import { after, before, describe, it } from "node:test";
 import YAML from "yaml";
 import { parseFleet } from "../../core/fleet/load";
 import { plan } from "../../core/plan/plan";
-import { type Started, cachedBinary, chatCompletion, freePort, start, tinyGguf, waitHealthy } from "../support/llama-processes";
+import { type Started, cachedBinary, chatCompletion, freePort, start, tinyGguf, tinyModel, waitHealthy } from "../support/llama-processes";
 
 const TTL_SECONDS = 5;
-const tinyModel = {
-  id: "fabric-test/tiny-llama",
-  file: "tiny-llama.gguf",
-  source: "store",
-  config: { layers: 2, hiddenSize: 64, attentionHeads: 4, kvHeads: 2, headDim: 16, paramsBillion: 0.000107, vocabSize: 259, tiedEmbeddings: false, maxContext: 8192 },
-  weightsGiB: 0.001,
-};
 const member = (extra: Record<string, unknown> = {}) => ({ engine: "llamacpp", model: tinyModel, quantization: "gguf-f16", maxModelLen: 512, ...extra });
 
 const swapFleet = {

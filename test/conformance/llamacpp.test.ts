@@ -17,15 +17,8 @@ import { after, before, describe, it } from "node:test";
 import { parseFleet } from "../../core/fleet/load";
 import { plan } from "../../core/plan/plan";
 import type { EnginePlan } from "../../core/plan/types";
-import { type Started, cachedBinary, chatCompletion, freePort, start, tinyGguf, waitHealthy } from "../support/llama-processes";
+import { type Started, cachedBinary, chatCompletion, freePort, start, tinyGguf, tinyModel, waitHealthy } from "../support/llama-processes";
 
-const tinyModel = {
-  id: "fabric-test/tiny-llama",
-  file: "tiny-llama.gguf",
-  source: "store",
-  config: { layers: 2, hiddenSize: 64, attentionHeads: 4, kvHeads: 2, headDim: 16, paramsBillion: 0.000107, vocabSize: 259, tiedEmbeddings: false, maxContext: 8192 },
-  weightsGiB: 0.001,
-};
 /** The 2-head variant: llama.cpp's q8_0/q4_0 cache needs whole 32-value blocks per head (16 in tiny-llama). */
 const tinyModelHd32 = { ...tinyModel, file: "tiny-llama-hd32.gguf", config: { ...tinyModel.config, attentionHeads: 2, kvHeads: 1, headDim: 32 } };
 const recipe = (extra: Record<string, unknown>) => ({ engine: "llamacpp", model: tinyModel, quantization: "gguf-f16", maxModelLen: 512, ...extra });

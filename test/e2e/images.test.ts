@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { plan } from "../../core/plan/plan";
+import { freePort } from "../support/llama-processes";
 import { repoRoot, stackFleet } from "../support/stacks";
 
 const SETUP = "run `scripts/setup-docker.sh && scripts/build-test-images.sh` (the project set-up does both)";
@@ -32,16 +32,6 @@ function pinnedImages(): Record<string, string> {
   return out;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });

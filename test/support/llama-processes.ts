@@ -26,6 +26,15 @@ export function tinyGguf(file = "tiny-llama.gguf"): string {
   return path;
 }
 
+/** The tiny GGUF as a fleet model: store-synced, with its architecture inline (the catalog has no such model). */
+export const tinyModel = {
+  id: "fabric-test/tiny-llama",
+  file: "tiny-llama.gguf",
+  source: "store",
+  config: { layers: 2, hiddenSize: 64, attentionHeads: 4, kvHeads: 2, headDim: 16, paramsBillion: 0.000107, vocabSize: 259, tiedEmbeddings: false, maxContext: 8192 },
+  weightsGiB: 0.001,
+};
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
