@@ -1,4 +1,4 @@
-import envNames from "../catalog/engine-env-names.json";
+import { ENGINE_ENV_NAMES as envNames } from "../catalog/engine-env-names";
 import { didYouMean } from "../catalog/did-you-mean";
 import { engineProfile } from "../catalog/engines";
 import type { Violation } from "../plan/types";
