@@ -144,7 +144,10 @@ async function chat(url: string, key: string, timeoutMs = 60_000): Promise<Chat>
   try {
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      // A fresh connection per request: a pooled keep-alive socket that the gateway (uvicorn, 5 s idle
+      // timeout) closes just as the client reuses it fails with "other side closed" before the gateway
+      // sees the request — a client race, not a gateway failure (seen once in CI at +0.0 s of the load).
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}`, connection: "close" },
       body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "Say something." }], max_tokens: 8 }),
       signal: AbortSignal.timeout(timeoutMs),
     });
