@@ -14,8 +14,7 @@ const FALSE_FRIENDS: readonly RegExp[] = [
 /** A bearer token or basic credentials in an HTTP header, whatever their shape. */
 const HEADER_CREDENTIAL = /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/-]{12,}=*/i;
 
-/** A flag that takes a credential: `--api-key`, `--hf-token`, `--admin-secret`, `--password`. */
-export const CREDENTIAL_FLAG = /^--?[A-Za-z0-9-]*(api-?key|token|secret|passw(or)?d)$/i;
+export { CREDENTIAL_FLAG } from "../core/checks/flag-args";
 
 /** Whether a string holds something that looks like a credential, false friends excepted. */
 export function holdsCredential(value: string): boolean {

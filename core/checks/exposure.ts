@@ -1,16 +1,12 @@
 import type { Fleet } from "../fleet/schema";
 import type { Violation } from "../plan/types";
 import { type Check, error } from "./check";
+import { flagName } from "./flag-args";
 
 /** Flags with which an engine chooses where it listens (vLLM, SGLang, llama.cpp, TRT-LLM: --host; TEI: --hostname). */
 const LISTEN_FLAGS = new Set(["--host", "--hostname", "--port", "--listen"]);
 /** Values that mean every interface. */
 const ANY_ADDRESS = /(^|[=:\s[])(0\.0\.0\.0|::|\[::\])($|[:\]\s])/;
-
-/** The flag name of an argument: `--host=0.0.0.0` → `--host`. */
-export function flagName(arg: string): string | undefined {
-  return arg.startsWith("-") ? (arg.split("=", 1)[0] as string) : undefined;
-}
 
 /**
  * Engines have no authentication, so they listen on the mesh address or loopback only: a machine's

@@ -2,6 +2,7 @@ import type { SecretField } from "../fleet/primitives";
 import type { Fleet } from "../fleet/schema";
 import type { Violation } from "../plan/types";
 import { type Check, error } from "./check";
+import { CREDENTIAL_FLAG, flagName, inlineValue } from "./flag-args";
 
 /** Shapes of real credentials: OpenAI/LiteLLM, Anthropic, Hugging Face, Tailscale, AWS, GitHub, Vast-style hex keys. */
 const KEY_PATTERNS: readonly RegExp[] = [
@@ -61,9 +62,6 @@ export const noInlineSecrets: Check = {
   },
 };
 
-/** A flag that takes a credential: `--api-key`, `--hf-token`, `--admin-secret`, `--password`. */
-const CREDENTIAL_FLAG = /^--?[A-Za-z0-9-]*(api-?key|token|secret|passw(or)?d)$/i;
-
 /**
  * extraArgs that carry a credential: a key-shaped value anywhere, a credential flag in `--flag=value`
  * form, or the value after a credential flag. `index` points at the value; `flag` names the flag.
@@ -71,7 +69,8 @@ const CREDENTIAL_FLAG = /^--?[A-Za-z0-9-]*(api-?key|token|secret|passw(or)?d)$/i
 function credentialArgs(args: readonly string[]): { index: number; value: string; flag?: string }[] {
   const out: { index: number; value: string; flag?: string }[] = [];
   args.forEach((arg, i) => {
-    const [flag, inline] = arg.startsWith("-") ? [arg.split("=", 1)[0] as string, arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined] : [undefined, undefined];
+    const flag = flagName(arg);
+    const inline = inlineValue(arg);
     if (flag !== undefined && CREDENTIAL_FLAG.test(flag)) {
       const next = args[i + 1];
       if (inline !== undefined) out.push({ index: i, value: inline, flag });

@@ -15,6 +15,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { placedContainers } from "../../components/plan-containers";
 import { CONTAINER, type ContainerView, containerView, describeContainer, LABEL, splitEnv } from "../container-props";
+import { flagName, inlineValue } from "../../core/checks/flag-args";
 import { CREDENTIAL_FLAG, holdsCredential, redact } from "../credentials";
 import { isUnderSecret } from "../secret-paths";
 import { type FleetConfig, fleetContext, fleetFileProperty } from "../fleet-context";
@@ -101,8 +102,8 @@ export const noPlaintextSecrets: ResourceValidationPolicy = {
     if (holdsSecret(c, "entrypoints", "command") !== true) {
       c.argv.forEach((arg, i) => {
         if (i > 0 && REVISION_FLAG.test(c.argv[i - 1] ?? "")) return;
-        const flag = arg.startsWith("-") ? arg.split("=", 1)[0] ?? "" : "";
-        const value = flag !== "" && arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : arg;
+        const flag = flagName(arg) ?? "";
+        const value = inlineValue(arg) ?? arg;
         const afterFlag = i > 0 && CREDENTIAL_FLAG.test(c.argv[i - 1] ?? "") && !arg.startsWith("-") && !arg.startsWith("$");
         const inlineFlag = arg.includes("=") && flag !== "" && CREDENTIAL_FLAG.test(flag) && value !== "" && !value.startsWith("$");
         if (holdsCredential(arg) || afterFlag || inlineFlag) {
