@@ -1,7 +1,7 @@
 // The hard caps of burst pools, checked against what is alive at Vast right before each rent and
 // again with the price the new host is actually billed: never more than maxHosts hosts in a pool,
 // never a host above the pool's price cap, Σ $/h within the pool's budget (maxHosts ×
-// maxPricePerHour) and the fleet's (`burst.budgetPerHour`). Free of imports: it runs inside the
+// maxPricePerHour) and the fleet's (`burst.budgetPerHour`). No library imports: it runs inside the
 // Vast dynamic provider's serialized closure.
 import type { Fleet } from "../fleet/schema";
 import { burstHostMaxHours } from "./budget";
