@@ -75,8 +75,8 @@ describe("vast:Instance provider against the fake Vast API", () => {
   afterEach(async () => {
     // No leak: everything the fake still runs, the provider reported (state knows it).
     const live = fake.instances().map((i) => i.id);
+    await fake.close(); // closed first, so a failed assertion below cannot leave the server holding the run open
     assert.deepEqual(live.filter((id) => !reported.has(id)), [], `instances the provider never reported: ${live.join(", ")}`);
-    await fake.close();
   });
   after(() => {
     const leaked = [...logs, ...errors].filter((line) => [KEY, MESH_KEY, HF_TOKEN].some((secret) => line.includes(secret)));
