@@ -1,4 +1,5 @@
 import type { FitResult } from "../core/fit/types";
+import { describeAutoscale } from "../core/plan/autoscale";
 import type { Plan } from "../core/plan/types";
 import { formatViolation } from "./load-fleet";
 
@@ -14,6 +15,7 @@ export function planSummary(file: string, p: Plan): string {
   if (p.store) lines.push(`${label("store")}${p.store.endpoint} buckets: ${p.store.buckets.join(", ")}`);
   if (p.mesh) lines.push(`${label("mesh")}tailscale ${p.mesh.tailnet}, keys: ${p.mesh.keys.map((k) => k.role).join(", ")}`);
   if (p.burst) lines.push(`${label("burst")}${p.burst.pools.map((b) => `${b.name} (${b.desired}/${b.maxHosts} hosts ≤ $${b.maxPricePerHour}/h)`).join(", ") || "no pools"}, budget $${p.burst.budgetPerHour}/h`);
+  for (const a of p.autoscale) lines.push(`${label("autoscale")}${describeAutoscale(a)}`);
   lines.push(`${label("waves")}${p.waves.map((w, i) => `${i + 1}: ${w.join(", ")}`).join(" | ")}`);
   lines.push("");
   for (const v of p.violations) lines.push(formatViolation(file, v));

@@ -1,6 +1,7 @@
 import type { Violation } from "../plan/types";
 import type { ResolvedFleet } from "../plan/resolve";
 import { burstBudget, burstPoolHardware } from "./burst";
+import { burstAutoscale } from "./burst-autoscale";
 import { engineEnvKnown } from "./engine-env";
 import { engineNotPublic } from "./exposure";
 import { deploymentPlacement } from "./placement";
@@ -16,7 +17,7 @@ import { noInlineSecrets } from "./secrets";
 export const fleetChecks: readonly Check[] = [
   unknownReference, duplicateName, memoryFit, gpuOversubscription, quantizationSupported,
   imageArchMatchesMachine, portCollision, gatewayRoutesResolve, noInlineSecrets, burstBudget,
-  deploymentPlacement, engineNotPublic, burstPoolHardware, engineEnvKnown,
+  deploymentPlacement, engineNotPublic, burstPoolHardware, engineEnvKnown, burstAutoscale,
 ];
 
 export function runChecks(fleet: ResolvedFleet): Violation[] {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BurstAutoscale } from "./autoscale";
 import { AbsoluteDir, BindAddress, BucketName, CatalogId, DockerHost, HostAddress, HttpUrl, PlainText, TailnetName } from "./grammar";
 import { Image, Name, Port, SecretField, boundedDuration } from "./primitives";
 import { Recipe } from "./recipe";
@@ -159,6 +160,8 @@ export const BurstPool = z
     diskGb: z.number().int().positive().max(100000).default(100).describe("Disk to rent per host, GB."),
     /** Served name of the burst engines; default the pool name. */
     servedName: Name.optional().describe("Served name of the burst engines; default the pool name."),
+    /** On-demand renting by `fabric autoscale`; without it the pool runs `desired` hosts. */
+    autoscale: BurstAutoscale.optional(),
   })
   .describe("A pool of rented hosts running one recipe.");
 

@@ -1,5 +1,6 @@
 import { runChecks } from "../checks";
 import type { Fleet } from "../fleet/schema";
+import { planAutoscale } from "./autoscale";
 import { planBurst } from "./burst";
 import { planEngine } from "./engines";
 import { planGateway } from "./gateway";
@@ -45,6 +46,7 @@ export function plan(fleet: Fleet): Plan {
     store: guarded("storage", () => planStore(fleet, resolved)),
     mesh: guarded("mesh", () => planMesh(fleet, resolved)),
     burst: guarded("burst", () => planBurst(fleet)),
+    autoscale: planAutoscale(fleet, resolved),
     waves: rolloutWaves(resolved),
     waveSettleSeconds: fleet.gateway ? fleet.gateway.cooldownSeconds + WAVE_SETTLE_MARGIN_SECONDS : 0,
     violations,

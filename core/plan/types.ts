@@ -1,3 +1,4 @@
+import type { AutoscalePlan } from "./autoscale";
 import type { CpuArch } from "../catalog/types";
 import type { FitResult } from "../fit/types";
 
@@ -179,6 +180,8 @@ export interface Plan {
   readonly store: StorePlan | null;
   readonly mesh: MeshPlan | null;
   readonly burst: BurstPlan | null;
+  /** Autoscale policies of burst pools, with their PromQL (`fabric autoscale` applies them). */
+  readonly autoscale: readonly AutoscalePlan[];
   /** Deployment names per rollout wave, in order. */
   readonly waves: readonly (readonly string[])[];
   /**

@@ -66,6 +66,7 @@ export function planFixture(): Plan {
     },
     mesh: null,
     burst: null,
+    autoscale: [],
     // The reason route's backends (reasoner, swap) sit in different waves.
     waves: [["orchestrator", "reasoner"], ["swap"]],
     waveSettleSeconds: 12,
