@@ -1,7 +1,7 @@
 import { ENGINE_LOAD_METRICS, type RouteEngine, hostLoadQuery, signalQuery } from "../burst/autoscale-signal";
 import { type AutoscaleSignal, scaleDownThreshold } from "../fleet/autoscale";
 import type { Fleet } from "../fleet/schema";
-import type { ResolvedFleet } from "./resolve";
+import { type ResolvedFleet, servedModels } from "./resolve";
 
 /** One pool's autoscale policy as the controller applies it, with its generated PromQL. */
 export interface AutoscalePlan {
@@ -40,8 +40,9 @@ export function routeLocalEngines(fleet: ResolvedFleet, route: string, seen: Rea
   if (!spec || seen.has(route)) return [];
   const visiting = new Set([...seen, route]);
   return spec.targets.flatMap((target) => {
-    const local = fleet.instances.filter((i) => i.spec.name === target || i.servedName === target)
-      .flatMap((i) => i.recipes.slice(0, 1).map((r) => ({ deployment: i.name, engine: r.recipe.engine })));
+    // A swap slot answers for each member recipe, and its metrics are llama-swap's own.
+    const local = fleet.instances.filter((i) => i.spec.name === target || servedModels(i).some((m) => m.group === target))
+      .flatMap((i) => i.recipes.slice(0, 1).map((r) => ({ deployment: i.name, engine: i.spec.swap ? "llama-swap" : r.recipe.engine })));
     return local.length > 0 ? local : routeLocalEngines(fleet, target, visiting);
   });
 }
