@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatViolation, loadFleetFile, withLines } from "./cli/load-fleet";
 import { BurstPool } from "./components/burst/pool";
+import { DESIRED_OVERRIDE_KEY, effectiveDesired } from "./core/burst/desired-override";
 import { InferenceFabric } from "./components/fabric";
 import { requiredSecretKeys, type SecretValues } from "./components/secrets";
 import { serviceImage } from "./core/catalog/services";
@@ -13,6 +14,7 @@ import type { Plan } from "./core/plan/types";
 interface StackConfig {
   require(key: string): string;
   requireSecret(key: string): pulumi.Output<string>;
+  get?(key: string): string | undefined;
 }
 
 /** The stack outputs. */
@@ -57,14 +59,23 @@ function deployFleet(config: StackConfig = new pulumi.Config("fabric"), projectR
     secrets,
     mcImage: serviceImage("mc", loaded.fleet.images),
   });
-  const burstPools = (loaded.fleet.burst?.pools ?? []).filter((pool) => pool.desired > 0).map((pool): [string, BurstPool] => {
+  // `fabric autoscale` sets host counts in stack config, never in the fleet file.
+  let desired: Record<string, number>;
+  try {
+    desired = effectiveDesired(loaded.fleet, config.get?.(DESIRED_OVERRIDE_KEY));
+  } catch (e) {
+    throw new pulumi.RunError((e as Error).message);
+  }
+  const vastApiUrl = config.get?.("vastApiUrl");
+  const burstPools = (loaded.fleet.burst?.pools ?? []).filter((pool) => (desired[pool.name] ?? 0) > 0).map((pool): [string, BurstPool] => {
     const apiKey = computed.burst?.apiKeySecret ? secrets[computed.burst.apiKeySecret] : undefined;
     const meshAuthKey = fabric.mesh?.keys.burst;
     if (!apiKey || !meshAuthKey) {
-      throw new pulumi.RunError(`burst.pools: pool '${pool.name}' wants ${pool.desired} host(s) but ${!apiKey ? "burst.apiKey is not a {secret: …} reference" : "the fleet has no mesh section, so rented hosts could not join the tailnet"}; fix the fleet or set desired: 0`);
+      throw new pulumi.RunError(`burst.pools: pool '${pool.name}' wants ${desired[pool.name]} host(s) but ${!apiKey ? "burst.apiKey is not a {secret: …} reference" : "the fleet has no mesh section, so rented hosts could not join the tailnet"}; fix the fleet or set desired: 0`);
     }
     const hfToken = typeof loaded.fleet.huggingFaceToken === "object" ? secrets[loaded.fleet.huggingFaceToken.secret] : undefined;
-    return [pool.name, new BurstPool(`burst-${pool.name}`, { fleet: loaded.fleet, pool: pool.name, apiKey, meshAuthKey, ...(hfToken ? { secretEnv: { HF_TOKEN: hfToken } } : {}) })];
+    return [pool.name, new BurstPool(`burst-${pool.name}`, {
+      fleet: loaded.fleet, pool: pool.name, desired: desired[pool.name], apiKey, meshAuthKey, ...(vastApiUrl ? { baseUrl: vastApiUrl } : {}), ...(hfToken ? { secretEnv: { HF_TOKEN: hfToken } } : {}) })];
   });
   return {
     burstEndpoints: Object.fromEntries(burstPools.map(([name, pool]) => [name, pool.endpoints])),

@@ -1,3 +1,4 @@
+import { runAutoscale } from "./autoscale";
 import { SWEEP_USAGE, runBurstSweep } from "./burst-sweep";
 import { runCheck } from "./check";
 import { runFit } from "./fit";
@@ -13,7 +14,9 @@ const HELP = `fabric — review what 'pulumi up' would deploy, offline
   fabric fit   --model <id> --gpu <hardware> ...  does a model fit a GPU, and how much KV cache is left
                                                   (fabric fit --help for every flag)
   fabric burst sweep --stack <name> [--yes]       Vast hosts labelled for the stack that its state does
-                                                  not own: list them, --yes destroys them`;
+                                                  not own: list them, --yes destroys them
+  fabric autoscale --stack <name> [...]           long-running: rents burst hosts when a route backs up and
+                                                  releases idle ones (fabric autoscale --help)`;
 
 /**
  * Dispatches a subcommand; returns the exit code (a promise for commands that call an API). Never
@@ -24,6 +27,10 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
   try {
     switch (command) {
       case "burst": return runBurst(rest, io);
+      case "autoscale": return runAutoscale(rest, io).catch((e: Error) => {
+        io.err(`fabric autoscale: internal error: ${e.message}`);
+        return 70;
+      });
       case "check": return runCheck(rest, io);
       case "plan": return runPlan(rest, io);
       case "fit": return runFit(rest, io);

@@ -88,3 +88,10 @@ export function hostLoadQuery(pool: string, engine: string, windowSeconds: numbe
   return `sum by (${BURST_HOST_LABEL}) (max_over_time({__name__=~"${oneOf([metrics.running, metrics.waiting])}",${pool_}}[${window}]))`
     + ` + sum by (${BURST_HOST_LABEL}) (increase(${metrics.promptTokens}{${pool_}}[${window}]))`;
 }
+
+/** Per host slot, requests running or waiting at the last scrape: what a drain waits to reach 0. */
+export function hostInFlightQuery(pool: string, engine: string): string {
+  const metrics = ENGINE_LOAD_METRICS[engine];
+  if (!metrics) throw new Error(`pool ${pool}: engine ${engine} exports no running-requests metric`);
+  return `sum by (${BURST_HOST_LABEL}) ({__name__=~"${oneOf([metrics.running, metrics.waiting])}",${BURST_POOL_LABEL}="${pool}"})`;
+}

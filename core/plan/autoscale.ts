@@ -1,4 +1,4 @@
-import { ENGINE_LOAD_METRICS, type RouteEngine, hostLoadQuery, signalQuery } from "../burst/autoscale-signal";
+import { ENGINE_LOAD_METRICS, type RouteEngine, hostInFlightQuery, hostLoadQuery, signalQuery } from "../burst/autoscale-signal";
 import { type AutoscaleSignal, scaleDownThreshold } from "../fleet/autoscale";
 import type { Fleet } from "../fleet/schema";
 import { type ResolvedFleet, servedModels } from "./resolve";
@@ -26,6 +26,8 @@ export interface AutoscalePlan {
   readonly signalQuery: string;
   /** PromQL: per host slot (label `burst_host`), its load over the last poll window; 0 = idle. */
   readonly hostLoadQuery: string;
+  /** PromQL: per host slot, requests running or waiting now (a drain waits for 0). */
+  readonly hostInFlightQuery: string;
 }
 
 /** Poll window the host-load query looks back over; the controller polls at most this often. */
@@ -78,6 +80,7 @@ export function planAutoscale(fleet: Fleet, resolved: ResolvedFleet): AutoscaleP
         localEngines: engines.map((e) => e.deployment),
         signalQuery: signalQuery({ signal: policy.signal, route: policy.route, engines, cloudModels }),
         hostLoadQuery: hostLoadQuery(pool.name, engine, HOST_LOAD_WINDOW_SECONDS),
+        hostInFlightQuery: hostInFlightQuery(pool.name, engine),
       }];
     } catch {
       return [];
