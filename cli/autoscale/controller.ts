@@ -134,5 +134,6 @@ export class AutoscaleController {
 /** The line that says what went wrong (pulumi's `error:` line when there is one), cut to 300 characters. */
 export function firstLine(e: unknown): string {
   const lines = (e instanceof Error ? e.message : String(e)).split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  return (lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? "unknown error").slice(0, 300);
+  const error = lines.find((l) => /\berror:/i.test(l));
+  return (error ? error.slice(error.search(/\berror:/i)) : lines[0] ?? "unknown error").slice(0, 300);
 }
