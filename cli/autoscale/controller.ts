@@ -73,7 +73,8 @@ export class AutoscaleController {
       this.say(policy.pool, `${d.action} ${current}→${d.desired}: ${seen.why}${d.reason}; host loads ${loads}`);
       // Only what happened is remembered: a change that was not applied leaves the history as it was,
       // apart from when hosts were last seen busy.
-      const unchanged: AutoscaleHistory = { ...previous, highSince: d.history.highSince, lastBusyAt: d.history.lastBusyAt };
+      // (A scale-up not applied keeps the time the signal went high: it has held long enough.)
+      const unchanged: AutoscaleHistory = { ...previous, highSince: d.action === "up" ? previous.highSince : null, lastBusyAt: d.history.lastBusyAt };
       if (d.action === "hold") {
         this.history.set(policy.pool, d.history);
         continue;
