@@ -1,6 +1,7 @@
 import type { FitResult } from "../core/fit/types";
 import { describeAutoscale } from "../core/plan/autoscale";
 import type { Plan } from "../core/plan/types";
+import { describeRoute } from "../core/render/route-chain";
 import { formatViolation } from "./load-fleet";
 
 /** A human summary of the plan, the form people paste into reviews. */
@@ -10,11 +11,17 @@ export function planSummary(file: string, p: Plan): string {
     ["deployment", "machine", "engine", "port", "budget GiB", "weights GiB", "KV tokens", "conc.", "fits", "image"],
     p.engines.map((e) => [e.deployment, e.machine, e.engine, String(e.port), ...memoryCells(e.memory), e.image]),
   ));
-  if (p.gateway) lines.push("", `${label("gateway")}${p.gateway.url} on ${p.gateway.machine}`);
+  if (p.gateway) {
+    lines.push("", `${label("gateway")}${p.gateway.url} on ${p.gateway.machine}`);
+    for (const r of p.gateway.routes) lines.push(`${label("  route")}${describeRoute(r)}`);
+  }
   if (p.monitoring) lines.push(`${label("prometheus")}${p.monitoring.url} (${p.monitoring.targets.length} targets)`);
   if (p.store) lines.push(`${label("store")}${p.store.endpoint} buckets: ${p.store.buckets.join(", ")}`);
   if (p.mesh) lines.push(`${label("mesh")}tailscale ${p.mesh.tailnet}, keys: ${p.mesh.keys.map((k) => k.role).join(", ")}`);
-  if (p.burst) lines.push(`${label("burst")}${p.burst.pools.map((b) => `${b.name} (${b.desired}/${b.maxHosts} hosts ≤ $${b.maxPricePerHour}/h)`).join(", ") || "no pools"}, budget $${p.burst.budgetPerHour}/h`);
+  if (p.burst) {
+    lines.push(`${label("burst")}${p.burst.pools.map((b) => `${b.name} (${b.desired}/${b.maxHosts} hosts ≤ $${b.maxPricePerHour}/h)`).join(", ") || "no pools"}, budget $${p.burst.budgetPerHour}/h`);
+    for (const b of p.burst.pools) lines.push(`${label("  slots")}${b.name} serves ${b.servedName}: ${b.slots.map((s) => s.baseUrl).join(", ")}`);
+  }
   for (const a of p.autoscale) lines.push(`${label("autoscale")}${describeAutoscale(a)}`);
   lines.push(`${label("waves")}${p.waves.map((w, i) => `${i + 1}: ${w.join(", ")}`).join(" | ")}`);
   lines.push("");

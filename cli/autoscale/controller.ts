@@ -2,7 +2,7 @@
 // one targeted `pulumi up` at a time, log every decision with its reason and figures. Holds —
 // saying so — while Prometheus, Vast or the state backend is unreachable.
 import { type AutoscaleHistory, type HostLoad, decideAutoscale, emptyHistory } from "../../core/burst/autoscale-decision";
-import { BURST_HOST_LABEL } from "../../core/burst/autoscale-signal";
+import { BURST_HOST_LABEL, burstHostLabelValue } from "../../core/burst/autoscale-signal";
 import type { AutoscalePlan } from "../../core/plan/autoscale";
 import type { ControllerMetrics } from "./metrics";
 import { PrometheusUnreachable, type Sample } from "./prometheus-query";
@@ -92,7 +92,7 @@ export class AutoscaleController {
   private async observe(policy: AutoscalePlan, current: number): Promise<{ signal: Sample; hosts: HostLoad[]; why: string }> {
     const signal = await this.deps.prometheus.scalar(policy.signalQuery);
     const loads = current > 0 ? await this.deps.prometheus.byLabel(policy.hostLoadQuery, BURST_HOST_LABEL) : new Map<string, Sample>();
-    const hosts = Array.from({ length: current }, (_, i) => ({ slot: i + 1, load: loads.get(String(i + 1))?.value ?? null }));
+    const hosts = Array.from({ length: current }, (_, i) => ({ slot: i + 1, load: loads.get(burstHostLabelValue(policy.pool, i + 1))?.value ?? null }));
     return { signal, hosts, why: "" };
   }
 

@@ -1,7 +1,7 @@
 // Draining a host before its destroy: its in-flight requests (running + waiting, from Prometheus)
 // must read 0 at two scrapes in a row, within a deadline. A host that keeps getting requests is
 // kept: the scale-down is called off and decided again at the next poll.
-import { BURST_HOST_LABEL } from "../../core/burst/autoscale-signal";
+import { BURST_HOST_LABEL, burstHostLabelValue } from "../../core/burst/autoscale-signal";
 import type { AutoscalePlan } from "../../core/plan/autoscale";
 import type { MetricsSource } from "./controller";
 
@@ -21,7 +21,7 @@ export function inFlightDrain(prometheus: MetricsSource, o: DrainOptions) {
     let last = "no sample";
     for (;;) {
       try {
-        const sample = (await prometheus.byLabel(policy.hostInFlightQuery, BURST_HOST_LABEL)).get(String(slot));
+        const sample = (await prometheus.byLabel(policy.hostInFlightQuery, BURST_HOST_LABEL)).get(burstHostLabelValue(policy.pool, slot));
         if (sample?.value === 0 && sample.at !== null) {
           zeroAt.add(sample.at);
           if (zeroAt.size >= 2) return { drained: true, detail: `0 requests in flight at ${zeroAt.size} scrapes in a row` };

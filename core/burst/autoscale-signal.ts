@@ -12,9 +12,17 @@ export const ENGINE_LOAD_METRICS: Readonly<Record<string, { waiting: string; run
   llamacpp: { waiting: "llamacpp:requests_deferred", running: "llamacpp:requests_processing", promptTokens: "llamacpp:prompt_tokens_total", queueSeconds: null },
 };
 
-/** Labels Prometheus puts on a burst host's scrape target: its pool and its host slot (1-based). */
+/**
+ * Labels Prometheus puts on a burst host slot's scrape target (core/plan/monitoring.ts): its pool,
+ * and as `deployment` the slot's host name `<pool>-<n>`.
+ */
 export const BURST_POOL_LABEL = "burst_pool";
-export const BURST_HOST_LABEL = "burst_host";
+export const BURST_HOST_LABEL = "deployment";
+
+/** The `deployment` label value of host slot `slot` (1-based) of `pool`. */
+export function burstHostLabelValue(pool: string, slot: number): string {
+  return `${pool}-${slot}`;
+}
 
 /** Engines a signal can be measured on, for error messages. */
 export function enginesWithSignal(signal: AutoscaleSignal): string[] {

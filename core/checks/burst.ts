@@ -7,7 +7,7 @@ import { type Check, error } from "./check";
 /** Burst pools cannot spend more per hour than the budget, even at every host's price cap. */
 export const burstBudget: Check = {
   name: "burst-budget",
-  description: "The sum over burst pools of maxHosts × maxPricePerHour stays within budgetPerHour; desired ≤ maxHosts.",
+  description: "The sum over burst pools of maxHosts × maxPricePerHour stays within budgetPerHour; desired and the slot addresses ≤ maxHosts.",
   run({ fleet }) {
     const burst = fleet.burst;
     if (!burst) return [];
@@ -15,6 +15,9 @@ export const burstBudget: Check = {
     burst.pools.forEach((p, i) => {
       if (p.desired > p.maxHosts) {
         out.push(error("burst-budget", `burst.pools[${i}].desired`, `pool ${p.name} wants ${p.desired} hosts but maxHosts is ${p.maxHosts}: lower desired or raise maxHosts`));
+      }
+      if ((p.slotAddresses?.length ?? 0) > p.maxHosts) {
+        out.push(error("burst-budget", `burst.pools[${i}].slotAddresses`, `pool ${p.name} lists ${p.slotAddresses?.length} slot addresses but has ${p.maxHosts} host slots (maxHosts): drop the extra addresses or raise maxHosts`));
       }
     });
     const worst = burst.pools.reduce((sum, p) => sum + p.maxHosts * p.maxPricePerHour, 0);

@@ -26,7 +26,7 @@ export const gatewayRoutesResolve: Check = {
           const guess = didYouMean(resolved.target, names);
           const where = resolved.index >= 0 ? `${path}.targets[${resolved.index}]` : `${path}.targets`;
           out.push(error("gateway-routes-resolve", where,
-            `route target '${resolved.target}' is not a deployment, served model, cloud provider or route${guess ? `: did you mean '${guess}'?` : `; known: ${names.join(", ")}`}`));
+            `route target '${resolved.target}' is not a deployment, served model, burst pool, cloud provider or route${guess ? `: did you mean '${guess}'?` : `; known: ${names.join(", ")}`}`));
         }
         return;
       }

@@ -63,10 +63,10 @@ export const unknownReference: Check = {
   },
 };
 
-/** Names that must be unique: machines, deployments (after replica expansion), providers, routes. */
+/** Names that must be unique: machines, deployments (after replica expansion), burst pools and their host slots, providers, routes. */
 export const duplicateName: Check = {
   name: "duplicate-name",
-  description: "Machine, deployment, route and cloud provider names are unique.",
+  description: "Machine, deployment, burst pool (and host slot), route and cloud provider names are unique.",
   run(resolved) {
     const out: Violation[] = [];
     const seen = new Map<string, string>();
@@ -77,6 +77,14 @@ export const duplicateName: Check = {
     };
     resolved.fleet.machines.forEach((m, i) => claim(`machines[${i}].name`, "machine", m.name));
     resolved.instances.forEach((d) => claim(`${d.path}.name`, "deployment", d.name));
+    // A pool is a route target like a deployment, and its host slots join the tailnet as `<pool>-<n>`.
+    resolved.fleet.burst?.pools.forEach((p, i) => {
+      claim(`burst.pools[${i}].name`, "deployment", p.name);
+      for (let n = 1; n <= p.maxHosts; n++) {
+        claim(`burst.pools[${i}].name`, "deployment", `${p.name}-${n}`);
+        claim(`burst.pools[${i}].name`, "machine", `${p.name}-${n}`);
+      }
+    });
     resolved.fleet.gateway?.providers.forEach((p, i) => claim(`gateway.providers[${i}].name`, "model", p.name));
     resolved.fleet.gateway?.routes.forEach((r, i) => claim(`gateway.routes[${i}].name`, "model", r.name));
     return out;

@@ -92,8 +92,8 @@ export const Route = z
   .strictObject({
     /** Unique name (a DNS label). */
     name: Name,
-    /** Ordered: the first is primary, the rest are fallbacks. Served names, deployments, cloud providers or other routes. */
-    targets: z.array(Name).min(1).describe("Ordered targets: the first serves, the rest are fallbacks (served names, deployment names or cloud provider names)."),
+    /** Ordered: the first is primary, the rest are fallbacks. Served names, deployments, burst pools, cloud providers or other routes. */
+    targets: z.array(Name).min(1).describe("Ordered targets: the first serves, the rest are fallbacks (served names, deployment names, burst pool names, cloud provider names or other routes)."),
     /** Context the route promises; every fallback must serve at least this. Default: the primary's. */
     contextWindow: z.number().int().positive().optional().describe("Context (tokens) the route promises; every fallback must serve at least this. Default: the primary target's window."),
   })
@@ -162,6 +162,16 @@ export const BurstPool = z
     servedName: Name.optional().describe("Served name of the burst engines; default the pool name."),
     /** On-demand renting by `fabric autoscale`; without it the pool runs `desired` hosts. */
     autoscale: BurstAutoscale.optional(),
+    /**
+     * Where the gateway and Prometheus reach host slot n (entry n-1) instead of its tailnet name
+     * `<pool>-<n>.<tailnet>` at `burst.port`; slots beyond the list keep their tailnet name. For hosts
+     * reached another way, and for local tests that stand a loopback engine in for a rented host.
+     */
+    slotAddresses: z.array(z.strictObject({
+      address: HostAddress.describe("DNS name or IPv4 address of the slot's engine, e.g. 127.0.0.1."),
+      port: Port.describe("Port of the slot's engine."),
+    })).max(64).optional()
+      .describe("Per host slot (entry n-1 for host n), the address and port the gateway and Prometheus reach it at instead of <pool>-<n>.<tailnet>:<burst.port>."),
   })
   .describe("A pool of rented hosts running one recipe.");
 

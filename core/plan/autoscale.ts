@@ -24,7 +24,7 @@ export interface AutoscalePlan {
   readonly localEngines: readonly string[];
   /** PromQL: the signal, one number (empty when there is no data). */
   readonly signalQuery: string;
-  /** PromQL: per host slot (label `burst_host`), its load over the last poll window; 0 = idle. */
+  /** PromQL: per host slot (label `deployment` = `<pool>-<n>`), its load over the last poll window; 0 = idle. */
   readonly hostLoadQuery: string;
   /** PromQL: per host slot, requests running or waiting now (a drain waits for 0). */
   readonly hostInFlightQuery: string;

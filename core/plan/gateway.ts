@@ -2,9 +2,10 @@ import { serviceImage } from "../catalog/services";
 import type { Fleet } from "../fleet/schema";
 import { type LiteLLMGroup, renderLiteLLMConfig } from "../render/litellm";
 import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./containers";
+import { burstSlots } from "./burst";
 import { type ResolvedFleet, servedModels } from "./resolve";
-import { resolveRoute } from "./routes";
-import type { GatewayPlan, SecretEnv } from "./types";
+import { resolveRoute, type RouteTarget } from "./routes";
+import type { GatewayPlan, GatewayRoutePlan, GatewayRouteTargetPlan, SecretEnv } from "./types";
 
 export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
 const CONFIG_PATH = "/app/config.yaml";
@@ -14,7 +15,7 @@ export function providerKeyEnv(provider: string): string {
   return `${provider.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
 }
 
-/** Model groups: every served name with the engines behind it, reached over the mesh. */
+/** Model groups: every served name with the engines behind it, and every burst host slot, reached over the mesh. */
 export function gatewayGroups(resolved: ResolvedFleet): LiteLLMGroup[] {
   const groups = new Map<string, LiteLLMGroup>();
   for (const d of resolved.instances) {
@@ -35,7 +36,37 @@ export function gatewayGroups(resolved: ResolvedFleet): LiteLLMGroup[] {
       });
     }
   }
+  // Every host slot of every pool, rented or not: hosts come and go without a gateway restart.
+  for (const pool of resolved.fleet.burst?.pools ?? []) {
+    const recipe = resolved.recipes.get(pool.recipe)?.recipe;
+    if (!recipe) continue;
+    const servedName = pool.servedName ?? pool.name;
+    const existing = groups.get(servedName);
+    const backends = burstSlots(resolved.fleet, pool).map((slot) => ({
+      deployment: slot.hostName, apiBase: slot.baseUrl, engineModel: servedName, burstPool: pool.name,
+    }));
+    groups.set(servedName, {
+      servedName,
+      mode: recipe.engine === "tei" ? "embedding" : "chat",
+      contextWindow: Math.min(existing?.contextWindow ?? Infinity, recipe.maxModelLen),
+      backends: [...(existing?.backends ?? []), ...backends],
+    });
+  }
   return [...groups.values()];
+}
+
+/** A chain step with what stands behind it: local engines, burst pools' host slots, or a cloud model. */
+function routeTargetPlan(t: RouteTarget, groups: readonly LiteLLMGroup[], resolved: ResolvedFleet): GatewayRouteTargetPlan {
+  const group = groups.find((g) => g.servedName === t.name);
+  const backends = t.kind === "group" ? group?.backends ?? [] : [];
+  const pools = (resolved.fleet.burst?.pools ?? []).filter((p) => backends.some((b) => b.burstPool === p.name));
+  return {
+    name: t.name,
+    kind: t.kind,
+    contextWindow: t.contextWindow,
+    deployments: backends.filter((b) => b.burstPool === undefined).map((b) => b.deployment),
+    pools: pools.map((p) => ({ name: p.name, slots: p.maxHosts })),
+  };
 }
 
 /** LiteLLM with the rendered config; depends only on names, addresses and ports, never on recipes. */
@@ -46,11 +77,18 @@ export function planGateway(fleet: Fleet, resolved: ResolvedFleet): GatewayPlan 
   const groups = gatewayGroups(resolved);
   // Targets whose engines could not be placed (a violation says why) are left out of the config.
   const known = new Set([...groups.map((g) => g.servedName), ...gateway.providers.map((p) => p.name)]);
-  const routes = gateway.routes.flatMap((r) => {
+  const routePlans = gateway.routes.flatMap((r): GatewayRoutePlan[] => {
     const chain = resolveRoute(resolved, r.name);
-    const targets = chain.ok ? chain.chain.map((t) => t.name).filter((t) => known.has(t)) : [];
-    return targets.length > 0 ? [{ name: r.name, targets }] : [];
+    const targets = chain.ok ? chain.chain.filter((t) => known.has(t.name)) : [];
+    const [primary] = targets;
+    if (!primary) return [];
+    return [{
+      name: r.name,
+      contextWindow: r.contextWindow ?? primary.contextWindow,
+      targets: targets.map((t) => routeTargetPlan(t, groups, resolved)),
+    }];
   });
+  const routes = routePlans.map((r) => ({ name: r.name, targets: r.targets.map((t) => t.name) }));
   const rendered = renderLiteLLMConfig({
     groups,
     providers: gateway.providers.map((p) => ({
@@ -71,6 +109,7 @@ export function planGateway(fleet: Fleet, resolved: ResolvedFleet): GatewayPlan 
   return {
     machine: machine.spec.name,
     url: `http://${machine.spec.address}:${gateway.port}`,
+    routes: routePlans,
     config: rendered.config,
     configYaml: rendered.yaml,
     container: {

@@ -2,21 +2,35 @@ import { serviceImage } from "../catalog/services";
 import { DCGM_EXPORTER_PORT, NODE_EXPORTER_PORT } from "../checks/ports";
 import type { Fleet } from "../fleet/schema";
 import { renderAlertRules } from "../render/alert-rules";
-import { prometheusRulesFileName, renderPrometheusConfig, type ScrapeTarget } from "../render/prometheus";
+import { burstPoolLabel, prometheusRulesFileName, renderPrometheusConfig, type ScrapeTarget } from "../render/prometheus";
 import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./containers";
 import type { ResolvedFleet } from "./resolve";
-import type { EnginePlan, MonitoringPlan } from "./types";
+import type { BurstPlan, EnginePlan, MonitoringPlan } from "./types";
 
 const CONFIG_DIR = "/etc/prometheus";
 
-/** Every engine with metrics, the gateway, and the exporters on every machine. */
-export function scrapeTargets(fleet: Fleet, resolved: ResolvedFleet, engines: readonly EnginePlan[]): ScrapeTarget[] {
+/**
+ * Every host slot of every burst pool with metrics, rented or not: a host that comes up is scraped
+ * without a config change. An empty slot is a target that is down by design; EngineDown skips them.
+ */
+export function burstScrapeTargets(burst: BurstPlan | null): ScrapeTarget[] {
+  return (burst?.pools ?? []).flatMap((pool) => pool.metricsPath === null ? [] : pool.slots.map((slot) => ({
+    job: pool.metricsJob,
+    metricsPath: pool.metricsPath as string,
+    address: `${slot.address}:${slot.port}`,
+    labels: { deployment: slot.hostName, machine: slot.hostName, engine: pool.metricsJob, served_name: pool.servedName, [burstPoolLabel]: pool.name },
+  })));
+}
+
+/** Every engine with metrics, every burst host slot, the gateway, and the exporters on every machine. */
+export function scrapeTargets(fleet: Fleet, resolved: ResolvedFleet, engines: readonly EnginePlan[], burst: BurstPlan | null = null): ScrapeTarget[] {
   const targets: ScrapeTarget[] = engines.flatMap((e) => e.metricsPath === null ? [] : [{
     job: e.metricsJob,
     metricsPath: e.metricsPath,
     address: `${e.address}:${e.port}`,
     labels: { deployment: e.deployment, machine: e.machine, engine: e.engine, served_name: e.servedName },
   }]);
+  targets.push(...burstScrapeTargets(burst));
   const gateway = fleet.gateway;
   const gatewayMachine = resolved.machines.find((m) => m.spec.name === gateway?.machine);
   if (gateway && gatewayMachine) {
@@ -34,11 +48,11 @@ export function scrapeTargets(fleet: Fleet, resolved: ResolvedFleet, engines: re
 }
 
 /** Prometheus with the rendered config and rules; `--web.enable-lifecycle` lets a config change reload instead of recreate. */
-export function planMonitoring(fleet: Fleet, resolved: ResolvedFleet, engines: readonly EnginePlan[]): MonitoringPlan | null {
+export function planMonitoring(fleet: Fleet, resolved: ResolvedFleet, engines: readonly EnginePlan[], burst: BurstPlan | null = null): MonitoringPlan | null {
   const monitoring = fleet.monitoring;
   const machine = resolved.machines.find((m) => m.spec.name === monitoring?.machine);
   if (!monitoring || !machine) return null;
-  const targets = scrapeTargets(fleet, resolved, engines);
+  const targets = scrapeTargets(fleet, resolved, engines, burst);
   const prometheusYml = renderPrometheusConfig({
     scrapeInterval: monitoring.scrapeInterval,
     self: { address: `${machine.spec.address}:${monitoring.port}`, machine: machine.spec.name },

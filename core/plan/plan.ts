@@ -38,14 +38,15 @@ export function plan(fleet: Fleet): Plan {
       return null;
     }
   };
+  const burst = guarded("burst", () => planBurst(fleet));
   return {
     machines: resolved.machines.map((m) => planMachine(fleet, m)),
     engines,
     gateway: guarded("gateway", () => planGateway(fleet, resolved)),
-    monitoring: guarded("monitoring", () => planMonitoring(fleet, resolved, engines)),
+    monitoring: guarded("monitoring", () => planMonitoring(fleet, resolved, engines, burst)),
     store: guarded("storage", () => planStore(fleet, resolved)),
     mesh: guarded("mesh", () => planMesh(fleet, resolved)),
-    burst: guarded("burst", () => planBurst(fleet)),
+    burst,
     autoscale: planAutoscale(fleet, resolved),
     waves: rolloutWaves(resolved),
     waveSettleSeconds: fleet.gateway ? fleet.gateway.cooldownSeconds + WAVE_SETTLE_MARGIN_SECONDS : 0,

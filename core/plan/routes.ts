@@ -21,6 +21,7 @@ export function targetNames(fleet: ResolvedFleet): string[] {
   return [...new Set([
     ...servedGroups(fleet).keys(),
     ...fleet.fleet.deployments.map((d) => d.name),
+    ...(fleet.fleet.burst?.pools.map((p) => p.name) ?? []),
     ...(gateway?.providers.map((p) => p.name) ?? []),
     ...(gateway?.routes.map((r) => r.name) ?? []),
   ])];
@@ -30,6 +31,8 @@ interface RouteIndex {
   readonly groups: Map<string, number>;
   /** The first instance of each deployment name and instance name. */
   readonly instances: Map<string, ResolvedInstance>;
+  /** Burst pool name → the served name its hosts join. */
+  readonly pools: Map<string, string>;
   readonly providers: Map<string, GatewayProvider>;
   readonly routes: Map<string, GatewayRoute>;
 }
@@ -47,10 +50,20 @@ function routeIndex(fleet: ResolvedFleet): RouteIndex {
     for (const m of servedModels(d)) groups.set(m.group, Math.min(groups.get(m.group) ?? Infinity, m.contextWindow));
     for (const name of [d.spec.name, d.name]) if (!instances.has(name)) instances.set(name, d);
   }
+  const pools = new Map<string, string>();
+  for (const pool of fleet.fleet.burst?.pools ?? []) {
+    const recipe = fleet.recipes.get(pool.recipe);
+    if (!recipe) continue; // unknown-reference reports it
+    const group = pool.servedName ?? pool.name;
+    // A pool sharing a served name with local engines joins their group: its hosts add replicas.
+    groups.set(group, Math.min(groups.get(group) ?? Infinity, recipe.recipe.maxModelLen));
+    pools.set(pool.name, group);
+  }
   const gateway = fleet.fleet.gateway;
   const index: RouteIndex = {
     groups,
     instances,
+    pools,
     providers: new Map((gateway?.providers ?? []).map((p) => [p.name, p])),
     routes: new Map((gateway?.routes ?? []).map((r) => [r.name, r])),
   };
@@ -59,11 +72,11 @@ function routeIndex(fleet: ResolvedFleet): RouteIndex {
 }
 
 /**
- * Flattens a route into its ordered chain of groups and providers: deployment names become their
- * served name, nested routes are expanded in place, duplicates keep their first position.
+ * Flattens a route into its ordered chain of groups and providers: deployment and burst pool names
+ * become their served name, nested routes are expanded in place, duplicates keep their first position.
  */
 export function resolveRoute(fleet: ResolvedFleet, routeName: string, visiting: readonly string[] = []): RouteResolution {
-  const { groups, instances, providers, routes } = routeIndex(fleet);
+  const { groups, instances, pools, providers, routes } = routeIndex(fleet);
   const route = routes.get(routeName);
   if (!fleet.fleet.gateway || !route) return { ok: false, problem: "unknown", target: routeName, index: -1 };
   if (visiting.includes(routeName)) return { ok: false, problem: "cycle", cycle: [...visiting, routeName] };
@@ -77,7 +90,7 @@ export function resolveRoute(fleet: ResolvedFleet, routeName: string, visiting: 
     const deployment = instances.get(target);
     // A deployment whose recipes are unknown serves nothing yet; unknown-reference reports it.
     if (deployment && deployment.recipes.length === 0) continue;
-    const served = groups.has(target) ? target : deployment ? servedModels(deployment)[0]?.group : undefined;
+    const served = groups.has(target) ? target : deployment ? servedModels(deployment)[0]?.group : pools.get(target);
     if (served !== undefined && groups.has(served)) add({ kind: "group", name: served, contextWindow: groups.get(served) as number });
     else if (provider) add({ kind: "provider", name: provider.name, contextWindow: provider.contextWindow });
     else if (routes.has(target)) {

@@ -107,9 +107,32 @@ export interface EnginePlan {
   readonly maxModelLen: number;
 }
 
+/** One step of a route's fallback chain, as reviewers read it. */
+export interface GatewayRouteTargetPlan {
+  /** Served name (model group) or cloud provider. */
+  readonly name: string;
+  readonly kind: "group" | "provider";
+  /** Tokens this target serves (a group's smallest window). */
+  readonly contextWindow: number;
+  /** Local engines behind a group (deployment instance names). */
+  readonly deployments: readonly string[];
+  /** Burst pools whose host slots join the group, with their slot count (maxHosts). */
+  readonly pools: readonly { readonly name: string; readonly slots: number }[];
+}
+
+/** A model name clients call, with the chain the gateway follows. */
+export interface GatewayRoutePlan {
+  readonly name: string;
+  /** Tokens the route promises: its contextWindow, else the primary's. */
+  readonly contextWindow: number;
+  readonly targets: readonly GatewayRouteTargetPlan[];
+}
+
 export interface GatewayPlan {
   readonly machine: string;
   readonly url: string;
+  /** Routes in fleet order, with their chains (targets the gateway could not place are left out). */
+  readonly routes: readonly GatewayRoutePlan[];
   readonly config: unknown;
   readonly configYaml: string;
   readonly container: ContainerSpec;
@@ -152,6 +175,19 @@ export interface MeshPlan {
   readonly apiKeySecret: string | null;
 }
 
+/** One host slot of a burst pool: where the gateway and Prometheus reach host n, rented or not (see burstSlots). */
+export interface BurstSlotPlan {
+  /** 1-based host number. */
+  readonly hostIndex: number;
+  /** `<pool>-<n>`: the host's tailnet hostname. */
+  readonly hostName: string;
+  /** DNS name or IPv4 the slot is reached at. */
+  readonly address: string;
+  readonly port: number;
+  /** `http://<address>:<port>/v1`. */
+  readonly baseUrl: string;
+}
+
 export interface BurstPoolPlan {
   readonly name: string;
   readonly recipe: string;
@@ -162,6 +198,16 @@ export interface BurstPoolPlan {
   readonly selection: string;
   readonly image: string;
   readonly argv: readonly string[];
+  /** Model name the hosts serve and the gateway group they join. */
+  readonly servedName: string;
+  /** The recipe's maxModelLen. */
+  readonly contextWindow: number;
+  readonly mode: "chat" | "embedding";
+  /** Prometheus job and metrics path of the engine (null path: no metrics). */
+  readonly metricsJob: string;
+  readonly metricsPath: string | null;
+  /** Host slots 1..maxHosts. */
+  readonly slots: readonly BurstSlotPlan[];
 }
 
 export interface BurstPlan {

@@ -1,5 +1,5 @@
 import YAML from "yaml";
-import { engineTargetLabel } from "./prometheus";
+import { burstPoolLabel, engineTargetLabel } from "./prometheus";
 
 /** Where alerts fire. Defaults suit a homelab; every value is overridable. */
 export interface AlertThresholds {
@@ -45,7 +45,8 @@ function engineRules(t: AlertThresholds): AlertRule[] {
   const ttft = (metric: string) =>
     `histogram_quantile(0.95, sum by (le, ${engineLabels}) (rate(${metric}[5m]))) > ${t.ttftP95Seconds}`;
   return [
-    rule("EngineDown", `up{${engineTargetLabel}!=""} == 0`, "2m", "critical",
+    // Burst host slots are scraped whether or not a host is rented: an empty slot is down by design.
+    rule("EngineDown", `up{${engineTargetLabel}!="", ${burstPoolLabel}=""} == 0`, "2m", "critical",
       "Engine {{ $labels.deployment }} is down",
       `${where} ({{ $labels.engine }}) has not answered a metrics scrape for 2 minutes; the gateway falls back or fails its requests.`),
     rule("KVCacheNearFull",

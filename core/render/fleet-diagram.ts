@@ -73,7 +73,8 @@ function idAllocator(): (kind: string, name: string) => string {
 const label = (text: string) => text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
 
 /**
- * A Mermaid `flowchart LR`: one subgraph per machine with its engines, the gateway's routes with
+ * A Mermaid `flowchart LR`: one subgraph per machine with its engines, one per burst pool with its
+ * host slots, the gateway's routes with
  * edges to their targets labelled `primary`, `fallback 1`, …, and cloud providers as nodes.
  */
 export function renderFleetMermaid(p: Plan): string {
@@ -87,6 +88,15 @@ export function renderFleetMermaid(p: Plan): string {
     for (const e of engines) {
       engineIds.set(e.deployment, id("e", e.deployment));
       lines.push(`    ${id("e", e.deployment)}["${label(e.deployment)}<br/>${label(`${e.engine} :${e.port}`)}"]`);
+    }
+    lines.push("  end");
+  }
+
+  for (const pool of p.burst?.pools ?? []) {
+    lines.push(`  subgraph ${id("b", pool.name)}["${label(`burst pool ${pool.name} · ${pool.desired}/${pool.maxHosts} hosts`)}"]`);
+    for (const slot of pool.slots) {
+      engineIds.set(slot.hostName, id("e", slot.hostName));
+      lines.push(`    ${id("e", slot.hostName)}(["${label(slot.hostName)}<br/>${label(`host slot :${slot.port}`)}"])`);
     }
     lines.push("  end");
   }

@@ -11,6 +11,8 @@ export interface LiteLLMModelEntry {
     max_input_tokens?: number;
     health_check_timeout?: number;
     disable_background_health_check?: true;
+    /** Set on burst host slots: the pool. The slot's host may not exist; the policy pack does not look for an engine behind it. */
+    burst_pool?: string;
   };
 }
 
@@ -58,6 +60,7 @@ export function groupEntries(group: LiteLLMGroup): LiteLLMModelEntry[] {
       mode: group.mode,
       health_check_timeout: 30,
       ...(b.loadsOnDemand ? { disable_background_health_check: true as const } : {}),
+      ...(b.burstPool === undefined ? {} : { burst_pool: b.burstPool }),
     },
   }));
 }

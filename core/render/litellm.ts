@@ -18,6 +18,8 @@ export interface LiteLLMBackend {
    * checks: a probe every interval would load the model and evict the one in use.
    */
   readonly loadsOnDemand?: boolean;
+  /** The burst pool, when this backend is one of its host slots (often empty: no host rented). */
+  readonly burstPool?: string;
 }
 
 /** Engines sharing one served name: one LiteLLM model group, load-balanced. */

@@ -1,5 +1,5 @@
 import type { FitResult } from "../fit/types";
-import type { EnginePlan, Plan, Violation } from "../plan/types";
+import type { EnginePlan, GatewayRoutePlan, GatewayRouteTargetPlan, Plan, Violation } from "../plan/types";
 import { renderFleetMermaid } from "./fleet-diagram";
 
 export interface PlanMarkdownInput {
@@ -21,6 +21,7 @@ export function renderPlanMarkdown(input: PlanMarkdownInput): string {
     heading(fleetFile, p, stack),
     summarySection(p),
     "### Topology\n\n```mermaid\n" + renderFleetMermaid(p) + "\n```",
+    ...(p.gateway && p.gateway.routes.length > 0 ? [routesSection(p.gateway.routes)] : []),
     fitSection(p.engines),
     wavesSection(p.waves),
     violationsSection(fleetFile, p.violations),
@@ -58,6 +59,18 @@ function summarySection(p: Plan): string {
     services.push(`- **burst** ${p.burst.provider}: ${pools}; budget $${p.burst.budgetPerHour}/h`);
   }
   return ["### Plan", "", p.engines.length > 0 ? engines : "_no engines_", ...(services.length > 0 ? ["", ...services] : [])].join("\n");
+}
+
+function routesSection(routes: readonly GatewayRoutePlan[]): string {
+  const rows = routes.map((r) => [code(r.name), thousands(r.contextWindow), r.targets.map((t, i) => `${i + 1}. ${oneTarget(t)}`).join("<br>")]);
+  return ["### Routes", "", table(["route", "promises (tokens)", "chain: target (tokens) — behind it"], rows)].join("\n");
+}
+
+function oneTarget(t: GatewayRouteTargetPlan): string {
+  const behind = t.kind === "provider"
+    ? ["cloud"]
+    : [...t.deployments.map(code), ...t.pools.map((p) => `burst pool ${code(p.name)} (${count(p.slots, "host slot")})`)];
+  return `${code(t.name)} (${thousands(t.contextWindow)}) — ${behind.join(", ")}`;
 }
 
 function fitSection(engines: readonly EnginePlan[]): string {

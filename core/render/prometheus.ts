@@ -9,6 +9,9 @@ export const prometheusRulesFileName = "prometheus-rules.yml";
 /** Label every engine target carries; alert rules select engines by it (`deployment!=""`). */
 export const engineTargetLabel = "deployment";
 
+/** Label burst host slot targets carry (the pool's name); EngineDown skips them, empty slots being down by design. */
+export const burstPoolLabel = "burst_pool";
+
 /** One endpoint Prometheus scrapes. */
 export interface ScrapeTarget {
   /**

@@ -9,7 +9,12 @@ import { checkMode, type FleetConfig, fleetFileProperty, runCheck } from "../fle
 
 /** The parts of a LiteLLM proxy config the rule reads. */
 interface LiteLLMConfig {
-  readonly model_list?: readonly { readonly model_name?: string; readonly litellm_params?: { readonly api_base?: string } }[];
+  readonly model_list?: readonly {
+    readonly model_name?: string;
+    readonly litellm_params?: { readonly api_base?: string };
+    /** `burst_pool` marks a burst host slot, whose host is rented on demand and is no container of the stack. */
+    readonly model_info?: { readonly burst_pool?: string };
+  }[];
   readonly router_settings?: Readonly<Record<string, unknown>>;
   readonly litellm_settings?: Readonly<Record<string, unknown>>;
 }
@@ -85,7 +90,7 @@ function configFindings(config: LiteLLMConfig, enginePorts: ReadonlySet<number> 
   if (enginePorts) {
     for (const m of config.model_list ?? []) {
       const base = m.litellm_params?.api_base;
-      if (base === undefined) continue;
+      if (base === undefined || typeof m.model_info?.burst_pool === "string") continue;
       let url: URL;
       try {
         url = new URL(base);
@@ -103,7 +108,7 @@ function configFindings(config: LiteLLMConfig, enginePorts: ReadonlySet<number> 
 
 export const gatewayRoutesResolve: StackValidationPolicy = {
   name: gatewayCheck.name,
-  description: `${gatewayCheck.description} With fleetFile, the fabric check answer (context windows included); without it, every LiteLLM config a container uploads (found by content, YAML or JSON): fallback targets are models, chains are acyclic, and every api_base on loopback, an IP address, a stack container or a tailnet/private name has an engine container on its port (cloud APIs are not checked).`,
+  description: `${gatewayCheck.description} With fleetFile, the fabric check answer (context windows included); without it, every LiteLLM config a container uploads (found by content, YAML or JSON): fallback targets are models, chains are acyclic, and every api_base on loopback, an IP address, a stack container or a tailnet/private name has an engine container on its port (cloud APIs and burst host slots, marked model_info.burst_pool, are not checked).`,
   enforcementLevel: "mandatory",
   configSchema: { properties: { fleetFile: fleetFileProperty } },
   validateStack: (args, report) => {

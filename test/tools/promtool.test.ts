@@ -31,6 +31,7 @@ describe("promtool accepts the rendered Prometheus files", () => {
       targets: [
         { job: "vllm", metricsPath: "/metrics", address: spark.instance, labels: { deployment: spark.deployment, machine: "spark", engine: "vllm", served_name: "reasoner" } },
         { job: "llama-swap", metricsPath: "/metrics", address: "workstation.example.ts.net:8176", labels: { deployment: "swap", machine: "workstation", engine: "llama-swap", served_name: "swap-r1" } },
+        { job: "vllm", metricsPath: "/metrics", address: "reason-burst-1.example.ts.net:8000", labels: { deployment: "reason-burst-1", machine: "reason-burst-1", engine: "vllm", served_name: "reason-burst", burst_pool: "reason-burst" } },
         { job: "litellm", metricsPath: "/metrics/", address: "workstation.example.ts.net:4000", labels: { machine: "workstation" } },
         { job: "node", metricsPath: "/metrics", address: "spark.example.ts.net:9100", labels: { machine: "spark" } },
         { job: "dcgm", metricsPath: "/metrics", address: "spark.example.ts.net:9400", labels: { machine: "spark" } },
@@ -53,14 +54,14 @@ describe("promtool accepts the rendered Prometheus files", () => {
   });
 
   it("check rules fails on a broken rule, so the checks above can fail", () => {
-    const broken = renderAlertRules().replace('up{deployment!=""} == 0', 'up{deployment!=""} ==');
+    const broken = renderAlertRules().replace('up{deployment!="", burst_pool=""} == 0', 'up{deployment!="", burst_pool=""} ==');
     writeFileSync(join(dir, "prometheus-broken-rules.yml"), broken);
     const { status, output } = promtool(dir, "check", "rules", "prometheus-broken-rules.yml");
     assert.equal(status, 1, output);
     assert.match(output, /EngineDown|parse error/);
   });
 
-  it("test rules: EngineDown and KVCacheNearFull fire after their 'for', not before", () => {
+  it("test rules: EngineDown and KVCacheNearFull fire after their 'for', not before; an empty burst slot never fires", () => {
     const labels = (extra: Record<string, string>) =>
       `{${Object.entries({ ...spark, ...extra }).map(([k, v]) => `${k}="${v}"`).join(", ")}}`;
     const where = `${spark.deployment} (reasoner) on spark, ${spark.instance}`;
@@ -73,6 +74,8 @@ describe("promtool accepts the rendered Prometheus files", () => {
           // Scrapes fail from minute 2 on.
           { series: `up${labels({ job: "vllm", engine: "vllm" })}`, values: "1 1 0x8" },
           { series: `up{job="litellm", instance="workstation.example.ts.net:4000", machine="workstation"}`, values: "1x10" },
+          // A burst host slot with no host rented: down by design, never an EngineDown.
+          { series: 'up{job="vllm", instance="reason-burst-1.example.ts.net:8000", deployment="reason-burst-1", machine="reason-burst-1", engine="vllm", served_name="reason-burst", burst_pool="reason-burst"}', values: "0x10" },
           // KV cache 95 % full from minute 1 on; vLLM's own engine label arrives as exported_engine.
           { series: `vllm:kv_cache_usage_perc${labels({ job: "vllm", model_name: "reasoner", exported_engine: "0" })}`, values: "0.5 0.95x9" },
         ],

@@ -35,7 +35,7 @@ function fakePrometheus() {
     if (state.down) return void res.writeHead(503).end(JSON.stringify({ status: "error", error: "shutting down" }));
     state.t += 5;
     const body = query === "SIGNAL" ? vector(state.signal === null ? [] : [[{}, state.signal]])
-      : vector([...(query === "LOAD" ? state.load : state.inflight)].map(([host, v]) => [{ burst_host: host }, v]));
+      : vector([...(query === "LOAD" ? state.load : state.inflight)].map(([host, v]) => [{ deployment: host }, v]));
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
   });
   return { state, server, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -85,9 +85,9 @@ describe("fabric autoscale controller", () => {
     assert.match(lines.join("\n"), /tiny-burst up 0→1: signal ≥ 1 for 10 s: renting host 1; signal 3, hosts 0, cap 1 \(max 1, maxHosts 2, budget pays 2\)/);
     assert.match(lines.join("\n"), /applied 0→1 in 0\.0 s: \{"create":1\}/);
     prom.state.signal = 0;
-    prom.state.load.set("1", 1);
+    prom.state.load.set("tiny-burst-1", 1);
     await step(30_000);
-    prom.state.load.set("1", 0);
+    prom.state.load.set("tiny-burst-1", 0);
     await step(30_000);
     await step(20_000);
     assert.deepEqual(s.applied, [1], "idle for 50 s of 1 min: kept");
@@ -141,7 +141,7 @@ describe("fabric autoscale controller", () => {
     const clock = { t: Date.UTC(2026, 11, 5, 14) };
     const { c, lines } = controller(stack, { clock, drained: false });
     prom.state.signal = 0;
-    prom.state.load.set("1", 0);
+    prom.state.load.set("tiny-burst-1", 0);
     for (let i = 0; i < 4; i++) { clock.t += 30_000; prom.state.t = clock.t / 1000; await c.tick(); }
     assert.deepEqual(s.applied, [], lines.join("\n"));
   });
@@ -151,9 +151,9 @@ describe("fabric autoscale controller", () => {
     const sleep = async (ms: number) => { t += ms; };
     const seq = [2, 1, 0, 0];
     let i = 0;
-    const source = { scalar: async () => ({ value: null, at: null }), byLabel: async () => new Map([["1", { value: seq[Math.min(i, seq.length - 1)]!, at: 1000 * ++i }]]) };
+    const source = { scalar: async () => ({ value: null, at: null }), byLabel: async () => new Map([["tiny-burst-1", { value: seq[Math.min(i, seq.length - 1)]!, at: 1000 * ++i }]]) };
     assert.deepEqual(await inFlightDrain(source, { timeoutMs: 60_000, intervalMs: 2_000, sleep, now: () => t })(policy, 1), { drained: true, detail: "0 requests in flight at 2 scrapes in a row" });
-    const busy = { scalar: source.scalar, byLabel: async () => new Map([["1", { value: 1, at: t }]]) };
+    const busy = { scalar: source.scalar, byLabel: async () => new Map([["tiny-burst-1", { value: 1, at: t }]]) };
     const r = await inFlightDrain(busy, { timeoutMs: 10_000, intervalMs: 2_000, sleep, now: () => t })(policy, 1);
     assert.equal(r.drained, false);
     assert.match(r.detail, /still 1 in flight after 10 s: keeping the host/);

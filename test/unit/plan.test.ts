@@ -73,9 +73,9 @@ describe("plan() on the homelab fleet", () => {
     assert.ok(p.monitoring!.targets.some((t) => t.job === "dcgm" && t.target === "spark.example.ts.net:9400"));
   });
 
-  test("the gateway routes reason → reasoner → swap model → cloud, with keys only as env references", () => {
+  test("the gateway routes reason → reasoner → burst pool → swap model → cloud, with keys only as env references", () => {
     const yaml = p.gateway!.configYaml;
-    assert.match(yaml, /reason:\s*\n\s*- r1-distill-14b-q4\s*\n\s*- cloud-deepseek\s*\n\s*- cloud-claude/);
+    assert.match(yaml, /reason:\s*\n\s*- reason-burst\s*\n\s*- r1-distill-14b-q4\s*\n\s*- cloud-deepseek\s*\n\s*- cloud-claude/);
     assert.match(yaml, /os\.environ\/CLOUD_DEEPSEEK_API_KEY/);
     assert.deepEqual(p.gateway!.container.secretEnv.map((s) => s.secret).sort(), ["anthropicApiKey", "deepseekApiKey", "litellmMasterKey"]);
   });

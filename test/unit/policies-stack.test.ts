@@ -232,7 +232,7 @@ describe("gateway-routes-resolve", () => {
   test("a fallback to a model that does not exist", async () => {
     const r = gatewayWith((c) => c.replace("    - chat:\n        - cloud-deepseek", "    - chat:\n        - cloud-deepsek"));
     assert.deepEqual(await messages(gatewayRoutesResolve, replaced(homelab.resources, r)), [
-      "gateway litellm (gateway on rtx5090) /app/config.yaml: route 'chat' falls back to 'cloud-deepsek', which is not a model in model_list; known: embeddings, gemma3-12b-q4, orchestrator, r1-distill-14b-q4, reasoner, cloud-claude, cloud-deepseek, chat, reason",
+      "gateway litellm (gateway on rtx5090) /app/config.yaml: route 'chat' falls back to 'cloud-deepsek', which is not a model in model_list; known: embeddings, gemma3-12b-q4, orchestrator, r1-distill-14b-q4, reason-burst, reasoner, cloud-claude, cloud-deepseek, chat, reason",
     ]);
   });
 

@@ -62,9 +62,11 @@ describe("renderPlanMarkdown", () => {
     const edges = mermaidBlock(homelabMarkdown()).split("\n").filter((l) => l.trim().startsWith("r_reason -->"));
     assert.deepEqual(edges.map((l) => l.trim()), [
       'r_reason -->|"primary"| e_reasoner',
-      'r_reason -->|"fallback 1: r1-distill-14b-q4"| e_swap',
-      'r_reason -->|"fallback 2"| p_cloud_deepseek',
-      'r_reason -->|"fallback 3"| p_cloud_claude',
+      'r_reason -->|"fallback 1: reason-burst"| e_reason_burst_1',
+      'r_reason -->|"fallback 1: reason-burst"| e_reason_burst_2',
+      'r_reason -->|"fallback 2: r1-distill-14b-q4"| e_swap',
+      'r_reason -->|"fallback 3"| p_cloud_deepseek',
+      'r_reason -->|"fallback 4"| p_cloud_claude',
     ]);
   });
 
@@ -72,7 +74,7 @@ describe("renderPlanMarkdown", () => {
     const chains = gatewayRouteChains(homelab().gateway?.config);
     assert.deepEqual(chains.map((c) => [c.name, c.targets.map((t) => `${t.kind}:${t.name}:${t.deployments.join("+")}`)]), [
       ["chat", ["group:orchestrator:orchestrator", "provider:cloud-deepseek:"]],
-      ["reason", ["group:reasoner:reasoner", "group:r1-distill-14b-q4:swap", "provider:cloud-deepseek:", "provider:cloud-claude:"]],
+      ["reason", ["group:reasoner:reasoner", "group:reason-burst:reason-burst-1+reason-burst-2", "group:r1-distill-14b-q4:swap", "provider:cloud-deepseek:", "provider:cloud-claude:"]],
     ]);
   });
 

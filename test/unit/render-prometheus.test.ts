@@ -97,7 +97,7 @@ describe("renderAlertRules", () => {
 
   it("watches the metrics each engine really exports", () => {
     const expr = (name: string) => alertRuleGroups().flatMap((g) => g.rules).find((r) => r.alert === name)?.expr ?? "";
-    assert.equal(expr("EngineDown"), 'up{deployment!=""} == 0');
+    assert.equal(expr("EngineDown"), 'up{deployment!="", burst_pool=""} == 0');
     assert.match(expr("KVCacheNearFull"), /vllm:kv_cache_usage_perc\) > 0\.9 or .*sglang:token_usage\) > 0\.9$/);
     assert.match(expr("QueueBacklog"), /vllm:num_requests_waiting.*sglang:num_queue_reqs.*llamacpp:requests_deferred/);
     assert.match(expr("TTFTp95High"), /histogram_quantile\(0\.95, sum by \(le, .*\) \(rate\(vllm:time_to_first_token_seconds_bucket\[5m\]\)\)\) > 2/);
