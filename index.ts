@@ -15,6 +15,7 @@ interface StackConfig {
   require(key: string): string;
   requireSecret(key: string): pulumi.Output<string>;
   get?(key: string): string | undefined;
+  getSecret?(key: string): pulumi.Output<string> | undefined;
 }
 
 /** The stack outputs. */
@@ -69,9 +70,11 @@ function deployFleet(config: StackConfig = new pulumi.Config("fabric"), projectR
   const vastApiUrl = config.get?.("vastApiUrl");
   const burstPools = (loaded.fleet.burst?.pools ?? []).filter((pool) => (desired[pool.name] ?? 0) > 0).map((pool): [string, BurstPool] => {
     const apiKey = computed.burst?.apiKeySecret ? secrets[computed.burst.apiKeySecret] : undefined;
-    const meshAuthKey = fabric.mesh?.keys.burst;
+    // A fleet without a mesh section (its tailnet managed elsewhere) may give the hosts' ephemeral
+    // auth key as the secret stack config fabric:burstMeshAuthKey.
+    const meshAuthKey = fabric.mesh?.keys.burst ?? config.getSecret?.("burstMeshAuthKey");
     if (!apiKey || !meshAuthKey) {
-      throw new pulumi.RunError(`burst.pools: pool '${pool.name}' wants ${desired[pool.name]} host(s) but ${!apiKey ? "burst.apiKey is not a {secret: …} reference" : "the fleet has no mesh section, so rented hosts could not join the tailnet"}; fix the fleet or set desired: 0`);
+      throw new pulumi.RunError(`burst.pools: pool '${pool.name}' wants ${desired[pool.name]} host(s) but ${!apiKey ? "burst.apiKey is not a {secret: …} reference" : "the fleet has no mesh section (nor the stack a secret fabric:burstMeshAuthKey), so rented hosts could not join the tailnet"}; fix the fleet or set desired: 0`);
     }
     const hfToken = typeof loaded.fleet.huggingFaceToken === "object" ? secrets[loaded.fleet.huggingFaceToken.secret] : undefined;
     return [pool.name, new BurstPool(`burst-${pool.name}`, {

@@ -60,6 +60,20 @@ export interface FakeVastOptions {
   readonly pollsToRunning?: number;
   /** How a destroyed or unknown instance reads: HTTP 404, or 200 with `{"instances": null}`. @default "null" */
   readonly goneShape?: "404" | "null";
+  /**
+   * Container mode: renting an offer starts a real local container (host networking, 127.0.0.1)
+   * and destroying the instance removes it; the instance reads `loading` until `docker run`
+   * returned, then `running`. Without it instances are records only.
+   */
+  readonly containers?: FakeVastContainers;
+}
+
+/** What container mode runs for a rented instance (see fake-vast-containers.ts). */
+export interface FakeVastContainers {
+  /** Starts the instance's container; resolves with its name, rejects with docker's words. */
+  start(instance: FakeInstance): Promise<string>;
+  /** Removes it (docker rm -f); resolves when it is gone. */
+  remove(name: string, instance: FakeInstance): Promise<void>;
 }
 
 interface CountedFault extends CallMatch { remaining: number }
@@ -91,6 +105,10 @@ export class FakeVast {
   private readonly forced = new Map<number, string>();
   private server: Server | undefined;
   url = "";
+  /** Container mode: per instance id, its container start (name, or the error) and its events. */
+  private readonly containerStarts = new Map<number, Promise<string | Error>>();
+  private readonly containerNames = new Map<number, string>();
+  readonly containerEvents: { at: number; instanceId: number; event: "started" | "start-failed" | "removed"; detail: string }[] = [];
 
   constructor(private readonly options: FakeVastOptions) {}
 
@@ -103,6 +121,8 @@ export class FakeVast {
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
+    // Container mode: nothing outlives the fake, whatever the test did.
+    for (const id of [...this.containerStarts.keys()]) await this.removeContainer(id);
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server ? this.server.close(() => resolve()) : resolve());
   }
@@ -211,6 +231,7 @@ export class FakeVast {
       if (method === "DELETE") {
         if (!instance) return answer(404, { success: false, error: "no_such_instance", msg: "Instance not found" });
         if (this.failingDestroys.has(instance.offerId)) return answer(500, { success: false, error: "server_error", msg: "destroy failed" });
+        await this.removeContainer(instance.id);
         this.live.delete(instance.id);
         this.hiddenFor.delete(instance.id);
         return answer(200, { success: true, msg: "Instance destroyed successfully" });
@@ -254,6 +275,7 @@ export class FakeVast {
     const instance: FakeInstance = { id, offerId: offer.id, machineId: offer.machine_id, label: String(create.label ?? ""), image: String(create.image), body: create, polls: 0, ports, offer, pricePerHour };
     this.live.set(id, instance);
     this.created.push(id);
+    if (this.options.containers) this.startContainer(instance, this.options.containers);
     if (this.listLagCalls > 0) this.hiddenFor.set(id, this.listLagCalls);
     this.maxAlive = Math.max(this.maxAlive, this.live.size);
     this.maxDollarsPerHour = Math.max(this.maxDollarsPerHour, this.dollarsPerHour());
@@ -273,8 +295,9 @@ export class FakeVast {
   private view(instance: FakeInstance): Record<string, unknown> {
     instance.polls++;
     const runningAt = this.options.pollsToRunning ?? 2;
+    const containerPending = this.options.containers !== undefined && !this.containerNames.has(instance.id);
     const status = this.forced.get(instance.id) ?? (instance.polls <= 1 && runningAt > 0 ? null
-      : this.stuck.has(instance.offerId) || instance.polls < runningAt ? "loading" : "running");
+      : this.stuck.has(instance.offerId) || instance.polls < runningAt || containerPending ? "loading" : "running");
     return {
       id: instance.id,
       machine_id: instance.machineId,
@@ -297,6 +320,34 @@ export class FakeVast {
       start_date: 1_700_000_000,
     };
   }
+
+  /** Container mode: starts the instance's container in the background, recording how it went. */
+  private startContainer(instance: FakeInstance, containers: FakeVastContainers): void {
+    const started = containers.start(instance).then((name) => {
+      this.containerNames.set(instance.id, name);
+      this.containerEvents.push({ at: Date.now(), instanceId: instance.id, event: "started", detail: name });
+      return name;
+    }, (e: Error) => {
+      this.containerEvents.push({ at: Date.now(), instanceId: instance.id, event: "start-failed", detail: e.message });
+      return e;
+    });
+    this.containerStarts.set(instance.id, started);
+  }
+
+  /** Container mode: waits for the start, then removes the container (nothing when there is none). */
+  private async removeContainer(id: number): Promise<void> {
+    const started = this.containerStarts.get(id);
+    if (!started || !this.options.containers) return;
+    this.containerStarts.delete(id);
+    const name = await started;
+    if (name instanceof Error) return;
+    await this.options.containers.remove(name, this.live.get(id) as FakeInstance);
+    this.containerNames.delete(id);
+    this.containerEvents.push({ at: Date.now(), instanceId: id, event: "removed", detail: name });
+  }
+
+  /** Container mode: the instance's container name once it started. */
+  containerOf(id: number): string | undefined { return this.containerNames.get(id); }
 
   /** Filters the fixed offer list by the body's operators, then `order` and `limit`. */
   private search(body: unknown): FakeOffer[] {
