@@ -24,9 +24,14 @@ function testFiles(dir) {
 
 const files = tiers[tier].flatMap(testFiles);
 const extra = process.argv.slice(3);
-const result = spawnSync(
+// End-to-end files share the local-test stack's fixed ports and container names: one at a time,
+// after the rest (which run two at a time).
+const e2e = files.filter((f) => f.startsWith(join("test", "e2e")));
+const run = (batch, concurrency) => batch.length === 0 ? 0 : spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", ...extra, ...files],
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...extra, ...batch],
   { stdio: "inherit", env: { ...process.env, FABRIC_TEST_TIER: tier } },
-);
-process.exit(result.status ?? 1);
+).status ?? 1;
+const first = run(files.filter((f) => !e2e.includes(f)), 2);
+const second = run(e2e, 1);
+process.exit(first !== 0 ? first : second);
