@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { formatViolation, loadFleetFile, withLines } from "./cli/load-fleet";
 import { BurstPool } from "./components/burst/pool";
+import type { VastTiming } from "./components/burst/vast-provider";
 import { DESIRED_OVERRIDE_KEY, effectiveDesired } from "./core/burst/desired-override";
 import { InferenceFabric } from "./components/fabric";
 import { requiredSecretKeys, type SecretValues } from "./components/secrets";
@@ -16,6 +17,7 @@ interface StackConfig {
   requireSecret(key: string): pulumi.Output<string>;
   get?(key: string): string | undefined;
   getSecret?(key: string): pulumi.Output<string> | undefined;
+  getObject?<T>(key: string): T | undefined;
 }
 
 /** The stack outputs. */
@@ -67,7 +69,9 @@ function deployFleet(config: StackConfig = new pulumi.Config("fabric"), projectR
   } catch (e) {
     throw new pulumi.RunError((e as Error).message);
   }
+  // The Vast API root and the provider's poll/timeout settings (VastTiming), e.g. for a local fake.
   const vastApiUrl = config.get?.("vastApiUrl");
+  const vastTiming = config.getObject?.<Partial<VastTiming>>("vastTiming");
   const burstPools = (loaded.fleet.burst?.pools ?? []).filter((pool) => (desired[pool.name] ?? 0) > 0).map((pool): [string, BurstPool] => {
     const apiKey = computed.burst?.apiKeySecret ? secrets[computed.burst.apiKeySecret] : undefined;
     // A fleet without a mesh section (its tailnet managed elsewhere) may give the hosts' ephemeral
@@ -78,7 +82,8 @@ function deployFleet(config: StackConfig = new pulumi.Config("fabric"), projectR
     }
     const hfToken = typeof loaded.fleet.huggingFaceToken === "object" ? secrets[loaded.fleet.huggingFaceToken.secret] : undefined;
     return [pool.name, new BurstPool(`burst-${pool.name}`, {
-      fleet: loaded.fleet, pool: pool.name, desired: desired[pool.name], apiKey, meshAuthKey, ...(vastApiUrl ? { baseUrl: vastApiUrl } : {}), ...(hfToken ? { secretEnv: { HF_TOKEN: hfToken } } : {}) })];
+      fleet: loaded.fleet, pool: pool.name, desired: desired[pool.name], apiKey, meshAuthKey, ...(vastApiUrl ? { baseUrl: vastApiUrl } : {}), ...(vastTiming ? { timing: vastTiming } : {}),
+      ...(hfToken ? { secretEnv: { HF_TOKEN: hfToken } } : {}) })];
   });
   return {
     burstEndpoints: Object.fromEntries(burstPools.map(([name, pool]) => [name, pool.endpoints])),
