@@ -34,11 +34,15 @@ export async function runAutoscale(args: readonly string[], io: CliIo): Promise<
     values = parseArgs({ args: [...args], options: {
       stack: { type: "string" }, cwd: { type: "string" }, prometheus: { type: "string" }, interval: { type: "string", default: "15" },
       "metrics-listen": { type: "string", default: "127.0.0.1:9464" }, "lock-dir": { type: "string" }, "drain-timeout": { type: "string", default: "120" },
-      once: { type: "boolean", default: false },
+      once: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false },
     } }).values;
   } catch (e) {
     io.err(`${(e as Error).message}\n${AUTOSCALE_USAGE}`);
     return EXIT.badInput;
+  }
+  if (values.help) {
+    io.out(AUTOSCALE_USAGE);
+    return EXIT.ok;
   }
   const interval = Number(values.interval);
   const drainTimeout = Number(values["drain-timeout"]);
