@@ -58,7 +58,7 @@ export class AutoscaleController {
       const seen = await this.observe(policy, current).catch((e: unknown) => {
         if (!(e instanceof PrometheusUnreachable)) throw e;
         prometheusDown = true;
-        return { signal: { value: null, at: null } as Sample, hosts: [] as HostLoad[], why: `Prometheus unreachable (${firstLine(e)}): ` };
+        return { signal: { value: null, at: null } as Sample, hosts: [] as HostLoad[], why: `Prometheus query failed (${firstLine(e)}): ` };
       });
       const otherPoolsPerHour = Object.entries(counts).filter(([name]) => name !== policy.pool)
         .reduce((sum, [name, n]) => sum + n * (this.deps.poolPrices[name] ?? 0), 0);

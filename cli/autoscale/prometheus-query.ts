@@ -32,7 +32,7 @@ export class PrometheusQuery {
     }
     const body = await answer.json().catch(() => ({})) as ApiAnswer;
     if (!answer.ok || body.status !== "success" || !body.data) {
-      throw new PrometheusUnreachable(`Prometheus at ${this.baseUrl} answered ${answer.status}: ${body.error ?? "no data"}`);
+      throw new PrometheusUnreachable(`Prometheus at ${this.baseUrl} answered ${answer.status}: ${body.error ?? "no data"} (query ${expr.slice(0, 200)})`);
     }
     return { resultType: body.data.resultType ?? "", result: body.data.result };
   }

@@ -93,13 +93,16 @@ export function hostLoadQuery(pool: string, engine: string, windowSeconds: numbe
   if (!metrics) throw new Error(`pool ${pool}: engine ${engine} exports no running-requests metric; autoscale needs one of ${Object.keys(ENGINE_LOAD_METRICS).join(", ")}`);
   const window = `${Math.max(1, Math.round(windowSeconds))}s`;
   const pool_ = `${BURST_POOL_LABEL}="${pool}"`;
-  return `sum by (${BURST_HOST_LABEL}) (max_over_time({__name__=~"${oneOf([metrics.running, metrics.waiting])}",${pool_}}[${window}]))`
-    + ` + sum by (${BURST_HOST_LABEL}) (increase(${metrics.promptTokens}{${pool_}}[${window}]))`;
+  // One range function per metric name: a range function drops the name, so over a name regex it
+  // would leave two series with one label set (Prometheus refuses the query).
+  const over = (metric: string, fn: string) => `sum by (${BURST_HOST_LABEL}) (${fn}(${metric}{${pool_}}[${window}]))`;
+  return [over(metrics.running, "max_over_time"), over(metrics.waiting, "max_over_time"), over(metrics.promptTokens, "increase")].join(" + ");
 }
 
 /** Per host slot, requests running or waiting at the last scrape: what a drain waits to reach 0. */
 export function hostInFlightQuery(pool: string, engine: string): string {
   const metrics = ENGINE_LOAD_METRICS[engine];
   if (!metrics) throw new Error(`pool ${pool}: engine ${engine} exports no running-requests metric`);
-  return `sum by (${BURST_HOST_LABEL}) ({__name__=~"${oneOf([metrics.running, metrics.waiting])}",${BURST_POOL_LABEL}="${pool}"})`;
+  const now = (metric: string) => `sum by (${BURST_HOST_LABEL}) (${metric}{${BURST_POOL_LABEL}="${pool}"})`;
+  return `${now(metrics.running)} + ${now(metrics.waiting)}`;
 }

@@ -111,7 +111,7 @@ describe("fabric autoscale controller", () => {
     prom.state.down = true;
     await step(0);
     await step(30_000);
-    assert.match(lines.at(-1)!, /hold 0→0: Prometheus unreachable \(Prometheus at http:\/\/127\.0\.0\.1:\d+ answered 503: shutting down\): signal missing: holding at 0/);
+    assert.match(lines.at(-1)!, /hold 0→0: Prometheus query failed \(Prometheus at http:\/\/127\.0\.0\.1:\d+ answered 503: shutting down \(query SIGNAL\)\): signal missing: holding at 0/);
     assert.match(await metrics.registry.metrics(), /fabric_autoscale_holding\{cause="prometheus"\} 1/);
     prom.state.down = false;
     s.readFails = true;

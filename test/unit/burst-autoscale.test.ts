@@ -65,6 +65,8 @@ describe("autoscale PromQL", () => {
   });
   test("host load counts running and waiting requests at any scrape of the window, and prompt tokens served", () => {
     assert.equal(hostLoadQuery("tiny-burst", "llamacpp", 30),
-      `sum by (deployment) (max_over_time({__name__=~"^(llamacpp:requests_deferred|llamacpp:requests_processing)$",burst_pool="tiny-burst"}[30s])) + sum by (deployment) (increase(llamacpp:prompt_tokens_total{burst_pool="tiny-burst"}[30s]))`);
+      `sum by (deployment) (max_over_time(llamacpp:requests_processing{burst_pool="tiny-burst"}[30s]))`
+      + ` + sum by (deployment) (max_over_time(llamacpp:requests_deferred{burst_pool="tiny-burst"}[30s]))`
+      + ` + sum by (deployment) (increase(llamacpp:prompt_tokens_total{burst_pool="tiny-burst"}[30s]))`);
   });
 });
