@@ -55,11 +55,8 @@ export class AutoscaleController {
     let prometheusDown = false;
     for (const policy of this.deps.policies) {
       const current = counts[policy.pool] ?? 0;
-      const seen = await this.observe(policy, current).catch((e: unknown) => {
-        if (!(e instanceof PrometheusUnreachable)) throw e;
-        prometheusDown = true;
-        return { signal: { value: null, at: null } as Sample, hosts: [] as HostLoad[], why: `Prometheus query failed (${firstLine(e)}): ` };
-      });
+      const seen = await this.observe(policy, current);
+      if (seen.failed) prometheusDown = true;
       const otherPoolsPerHour = Object.entries(counts).filter(([name]) => name !== policy.pool)
         .reduce((sum, [name, n]) => sum + n * (this.deps.poolPrices[name] ?? 0), 0);
       const previous = this.history.get(policy.pool) ?? emptyHistory;
@@ -89,11 +86,21 @@ export class AutoscaleController {
     metrics.lastPoll.set(this.now() / 1000);
   }
 
-  private async observe(policy: AutoscalePlan, current: number): Promise<{ signal: Sample; hosts: HostLoad[]; why: string }> {
-    const signal = await this.deps.prometheus.scalar(policy.signalQuery);
-    const loads = current > 0 ? await this.deps.prometheus.byLabel(policy.hostLoadQuery, BURST_HOST_LABEL) : new Map<string, Sample>();
+  /**
+   * The signal and the hosts' loads. A failed query leaves its part unknown (signal missing: hold;
+   * host load unknown: busy) and says why; anything but a Prometheus failure is a bug and throws.
+   */
+  private async observe(policy: AutoscalePlan, current: number): Promise<{ signal: Sample; hosts: HostLoad[]; why: string; failed: boolean }> {
+    const problems: string[] = [];
+    const failed = (e: unknown) => {
+      if (!(e instanceof PrometheusUnreachable)) throw e;
+      problems.push(firstLine(e));
+      return null;
+    };
+    const signal = await this.deps.prometheus.scalar(policy.signalQuery).catch(failed) ?? { value: null, at: null };
+    const loads = current > 0 ? await this.deps.prometheus.byLabel(policy.hostLoadQuery, BURST_HOST_LABEL).catch(failed) ?? new Map<string, Sample>() : new Map<string, Sample>();
     const hosts = Array.from({ length: current }, (_, i) => ({ slot: i + 1, load: loads.get(burstHostLabelValue(policy.pool, i + 1))?.value ?? null }));
-    return { signal, hosts, why: "" };
+    return { signal, hosts, why: problems.length > 0 ? `Prometheus query failed (${problems.join("; ")}): ` : "", failed: problems.length > 0 };
   }
 
   /** Vast reachable → (drain) → override + targeted up. True when the stack now runs `desired`. */
