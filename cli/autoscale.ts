@@ -116,20 +116,18 @@ export async function runAutoscale(args: readonly string[], io: CliIo): Promise<
     const url = await metrics.listen(listen[1]!, Number(listen[2]));
     say(`fabric autoscale: stack ${stackName}, ${computed.autoscale.length} pool(s), Prometheus ${prometheusUrl}, every ${interval} s; metrics on ${url}`);
     for (const a of computed.autoscale) say(`  ${a.pool}: signal ${a.signalQuery}`);
-    let stopping = false;
-    const stop = () => { stopping = true; say("fabric autoscale: stopping after this poll"); };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    for (;;) {
+    // SIGINT/SIGTERM: finish the current poll (never an update half-way), then stop.
+    const stop = new AbortController();
+    const onSignal = () => { say("fabric autoscale: stopping after this poll"); stop.abort(); };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    while (!stop.signal.aborted) {
       await controller.tick();
-      if (values.once || stopping) break;
+      if (values.once) break;
       await new Promise<void>((r) => {
         const timer = setTimeout(r, interval * 1000);
-        const wake = () => { clearTimeout(timer); r(); };
-        process.once("SIGINT", wake);
-        process.once("SIGTERM", wake);
+        stop.signal.addEventListener("abort", () => { clearTimeout(timer); r(); }, { once: true });
       });
-      if (stopping) break;
     }
     return EXIT.ok;
   } finally {
