@@ -40,8 +40,8 @@ export function fakeSecretsFor(fleetPath: string): Record<string, string> {
  * config `fabric:fleet` and the secrets set as secret config, then waits for every registration.
  * Call {@link installMocks} first.
  */
-export async function runProgram(fleetPath: string, secrets: Readonly<Record<string, string>>): Promise<ProgramOutputs> {
-  const config: Record<string, string> = { "fabric:fleet": fleetPath };
+export async function runProgram(fleetPath: string, secrets: Readonly<Record<string, string>>, plainConfig: Readonly<Record<string, string>> = {}): Promise<ProgramOutputs> {
+  const config: Record<string, string> = { "fabric:fleet": fleetPath, ...plainConfig };
   for (const [k, v] of Object.entries(secrets)) config[`fabric:${k}`] = v;
   pulumi.runtime.setAllConfig(config, Object.keys(secrets).map((k) => `fabric:${k}`));
   const deployFleet = (await import("../../index")).default as unknown as () => ProgramOutputs;
