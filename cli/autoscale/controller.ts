@@ -66,7 +66,7 @@ export class AutoscaleController {
       metrics.cap.set({ pool: policy.pool }, d.cap);
       metrics.signal.set({ pool: policy.pool, signal: policy.signal }, seen.signal.value ?? Number.NaN);
       metrics.decisions.inc({ pool: policy.pool, action: d.action });
-      const loads = seen.hosts.map((h) => `${h.slot}:${h.load ?? "?"}`).join(" ") || "none";
+      const loads = seen.hosts.map((h) => `${h.slot}:${h.load === null ? "?" : Math.round(h.load * 100) / 100}`).join(" ") || "none";
       this.say(policy.pool, `${d.action} ${current}→${d.desired}: ${seen.why}${d.reason}; host loads ${loads}`);
       // Only what happened is remembered: a change that was not applied leaves the history as it was,
       // apart from when hosts were last seen busy.
