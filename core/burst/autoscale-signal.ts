@@ -24,6 +24,9 @@ export function burstHostLabelValue(pool: string, slot: number): string {
   return `${pool}-${slot}`;
 }
 
+/** How far back `waiting-requests` averages. */
+export const SIGNAL_WINDOW = "30s";
+
 /** Engines a signal can be measured on, for error messages. */
 export function enginesWithSignal(signal: AutoscaleSignal): string[] {
   if (signal === "cloud-fallback-rate") return [];
@@ -68,7 +71,10 @@ export function signalQuery(input: SignalQueryInput): string {
   if (input.signal === "waiting-requests") {
     const names = metricsOf(input.engines, (m) => m.waiting);
     if (names.length === 0) throw new Error(`route ${input.route}: no local engine exports a waiting-requests metric (engines: ${input.engines.map((e) => e.engine).join(", ") || "none"})`);
-    return `sum({__name__=~"${oneOf(names)}",deployment=~"${deployments}"})`;
+    // Mean over the last 30 s: a queue gauge sampled at one scrape flickers to 0 between bursts,
+    // which would restart holdSeconds again and again under steady overload. (One waiting metric
+    // per deployment, so the range function leaves distinct series.)
+    return `sum(avg_over_time({__name__=~"${oneOf(names)}",deployment=~"${deployments}"}[${SIGNAL_WINDOW}]))`;
   }
   if (input.signal === "queue-seconds") {
     const names = metricsOf(input.engines, (m) => m.queueSeconds);

@@ -5,7 +5,7 @@ import { Name } from "./primitives";
  * What tells the controller a pool's route needs more hosts. Each becomes a PromQL expression the
  * plan generates (core/burst/autoscale-signal.ts):
  * - `waiting-requests`: requests queued on the route's local engines (vLLM `num_requests_waiting`,
- *   SGLang `num_queue_reqs`, llama.cpp `requests_deferred`), summed;
+ *   SGLang `num_queue_reqs`, llama.cpp `requests_deferred`), summed, mean over the last 30 s;
  * - `queue-seconds`: mean time a request waited in the route's local engines' queues over the last
  *   minute (vLLM's `request_queue_time_seconds` histogram; engines without one are refused);
  * - `cloud-fallback-rate`: requests per second the gateway sent from the route to a cloud provider.
@@ -30,7 +30,7 @@ export const BurstAutoscale = z
     /** Most hosts the controller rents; at most the pool's maxHosts. */
     max: z.number().int().positive().max(64).describe("Most hosts the controller rents; at most the pool's maxHosts."),
     /** The signal watched. */
-    signal: AutoscaleSignal.describe("waiting-requests (queued on the route's local engines), queue-seconds (mean queue wait there, vLLM only) or cloud-fallback-rate (requests/s the gateway sent to the cloud)."),
+    signal: AutoscaleSignal.describe("waiting-requests (queued on the route's local engines, mean over 30 s), queue-seconds (mean queue wait there, vLLM only) or cloud-fallback-rate (requests/s the gateway sent to the cloud)."),
     /** Signal value at or above which the pool needs one more host (requests, seconds or requests/s). */
     scaleUpAt: z.number().positive().max(1e6).describe("Signal value at or above which the pool needs one more host (requests, seconds or requests/s)."),
     /**

@@ -34,6 +34,9 @@ describe("autoscale PromQL under the real promtool", () => {
       { series: 'vllm:num_requests_waiting{deployment="big"}', values: "3x10" },
       { series: 'vllm:num_requests_waiting{deployment="other"}', values: "10x10" },
     ], [{ expr, eval_time: "1m", exp_samples: [{ labels: "{}", value: 5 }] }]);
+    // A backlog seen at every other scrape (the gauge flickers between bursts) still reads as one.
+    promtoolTest([{ series: 'llamacpp:requests_deferred{deployment="tiny"}', values: "3 0 3 0 3 0 3 0 3 0" }],
+      [{ expr, eval_time: "2m", exp_samples: [{ labels: "{}", value: 2 }] }]);
   });
 
   test("queue seconds: mean vLLM queue wait over the last minute", () => {

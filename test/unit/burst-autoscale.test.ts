@@ -57,7 +57,7 @@ describe("burst-autoscale check", () => {
 describe("autoscale PromQL", () => {
   test("waiting requests sum the route's engines' own queue gauges", () => {
     assert.equal(signalQuery({ signal: "waiting-requests", route: "chat", engines: [{ deployment: "tiny", engine: "llamacpp" }, { deployment: "big", engine: "vllm" }], cloudModels: [] }),
-      `sum({__name__=~"^(llamacpp:requests_deferred|vllm:num_requests_waiting)$",deployment=~"^(big|tiny)$"})`);
+      `sum(avg_over_time({__name__=~"^(llamacpp:requests_deferred|vllm:num_requests_waiting)$",deployment=~"^(big|tiny)$"}[30s]))`);
   });
   test("cloud fallbacks read 0 while the gateway is up and nothing fell back, nothing while it is not scraped", () => {
     assert.equal(signalQuery({ signal: "cloud-fallback-rate", route: "reason", engines: [], cloudModels: ["cloud-deepseek"] }),
