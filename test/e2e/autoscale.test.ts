@@ -247,8 +247,10 @@ describe("fabric autoscale: rent on backlog, release when idle (local-test stack
     mark(`decided: ${rentLine.line.replace(/^\S+ /, "")}`);
     await waitLog(/applied 0→1/, 120_000, "the targeted up that rents the host");
     mark(`host rented: instance ${fake!.instances()[0]?.id}, container ${fake!.containerOf(fake!.instances()[0]?.id ?? 0)}`);
-    const servedDeadline = Date.now() + 90_000;
-    while (byBurst() < 3 && Date.now() < servedDeadline) await sleep(500);
+    // Keep the load on while both serve: at least 15 s and 10 requests on the rented host (bounded).
+    const rentedAt = Date.now();
+    const servedDeadline = rentedAt + 90_000;
+    while ((byBurst() < 10 || Date.now() - rentedAt < 15_000) && Date.now() < servedDeadline) await sleep(500);
     let hostTokens = 0;
     const hostMetrics = await fetch(`http://127.0.0.1:${slotPort}/metrics`).then((r) => r.text(), () => "");
     hostTokens = Number(/^llamacpp:tokens_predicted_total (\S+)/m.exec(hostMetrics)?.[1] ?? 0);
