@@ -5,6 +5,7 @@
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { DESIRED_OVERRIDE_KEY, effectiveDesired } from "../../core/burst/desired-override";
 import type { Fleet } from "../../core/fleet/schema";
+import { VAST_API_URL } from "../../components/burst/vast-client";
 import { VAST_INSTANCE_TYPE } from "../stack-burst-state";
 
 /** What the controller needs from the stack; tests pass their own. */
@@ -18,9 +19,6 @@ export interface AutoscaleStack {
   /** Where the state lives (for the lock), e.g. `file:///root/.cache/inference-fabric/state`. */
   backendUrl(): Promise<string>;
 }
-
-export { VAST_API_URL as DEFAULT_VAST_API_URL } from "../../components/burst/vast-client";
-import { VAST_API_URL as DEFAULT_VAST_API_URL } from "../../components/burst/vast-client";
 
 /**
  * URNs a pool's targeted up touches: the pool component and every host slot up to `slots` (those
@@ -87,7 +85,7 @@ export class PulumiAutoscaleStack implements AutoscaleStack {
     const all = await stack.getAllConfig();
     const key = this.fleet().burst?.apiKey;
     const apiKey = typeof key === "object" ? all[`fabric:${key.secret}`]?.value ?? null : null;
-    return { apiKey: apiKey ?? process.env.VAST_API_KEY ?? null, baseUrl: all["fabric:vastApiUrl"]?.value ?? DEFAULT_VAST_API_URL };
+    return { apiKey: apiKey ?? process.env.VAST_API_KEY ?? null, baseUrl: all["fabric:vastApiUrl"]?.value ?? VAST_API_URL };
   }
 
   async projectName(): Promise<string> {
