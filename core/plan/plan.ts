@@ -9,7 +9,8 @@ import { planMonitoring } from "./monitoring";
 import { resolveFleet } from "./resolve";
 import { planStore } from "./store";
 import type { EnginePlan, Plan, Violation } from "./types";
-import { WAVE_SETTLE_MARGIN_SECONDS, rolloutWaves } from "./waves";
+import { HEALTH_PROBE_TIMEOUT_SECONDS } from "../render/litellm-entries";
+import { rolloutWaves, waveSettleSeconds } from "./waves";
 
 /**
  * The whole fleet as plain data. Pure and deterministic: the same fleet gives the same plan, byte
@@ -47,7 +48,7 @@ export function plan(fleet: Fleet): Plan {
     mesh: guarded("mesh", () => planMesh(fleet, resolved)),
     burst,
     waves: rolloutWaves(resolved),
-    waveSettleSeconds: fleet.gateway ? fleet.gateway.cooldownSeconds + WAVE_SETTLE_MARGIN_SECONDS : 0,
+    waveSettleSeconds: waveSettleSeconds(fleet.gateway, HEALTH_PROBE_TIMEOUT_SECONDS),
     violations,
   };
 }
