@@ -127,7 +127,15 @@ export const Gateway = z
      * healthy before the next wave stops its engines, so the gateway has taken the new ones back.
      */
     cooldownSeconds: z.number().int().positive().max(3600).default(10)
-      .describe("How long a failing backend is skipped; a rollout waits this long (+2 s) between waves so the gateway has taken the new engines back."),
+      .describe("How long a failing backend is skipped; a rollout waits at least this long (+2 s) between waves so the gateway has taken the new engines back."),
+    /**
+     * Seconds between the gateway's health probes of every engine and burst host slot (a 1-token
+     * completion, 5 s timeout). A backend whose probe fails is left out of routing until one passes:
+     * a stalled host stops costing requests, a burst host that comes up gets requests after its
+     * first passing probe. A rollout waits at least this long (+7 s) between waves.
+     */
+    healthCheckSeconds: z.number().int().min(5).max(3600).default(15)
+      .describe("Seconds between the gateway's health probes of every engine and burst host slot; a backend whose probe fails is left out of routing until one passes. A rollout waits at least this long (+7 s) between waves."),
   })
   .describe("LiteLLM gateway in front of every engine.");
 

@@ -101,6 +101,7 @@ export function planGateway(fleet: Fleet, resolved: ResolvedFleet): GatewayPlan 
     timeoutSeconds: gateway.timeoutSeconds,
     allowedFails: gateway.allowedFails,
     cooldownSeconds: gateway.cooldownSeconds,
+    healthCheckIntervalSeconds: gateway.healthCheckSeconds,
   });
   const secretEnv: SecretEnv[] = [
     ...(typeof gateway.masterKey === "object" ? [{ name: MASTER_KEY_ENV, secret: gateway.masterKey.secret }] : []),

@@ -10,7 +10,8 @@ import { planMonitoring } from "./monitoring";
 import { resolveFleet } from "./resolve";
 import { planStore } from "./store";
 import type { EnginePlan, Plan, Violation } from "./types";
-import { WAVE_SETTLE_MARGIN_SECONDS, rolloutWaves } from "./waves";
+import { HEALTH_PROBE_TIMEOUT_SECONDS } from "../render/litellm-entries";
+import { rolloutWaves, waveSettleSeconds } from "./waves";
 
 /**
  * The whole fleet as plain data. Pure and deterministic: the same fleet gives the same plan, byte
@@ -49,7 +50,7 @@ export function plan(fleet: Fleet): Plan {
     burst,
     autoscale: planAutoscale(fleet, resolved),
     waves: rolloutWaves(resolved),
-    waveSettleSeconds: fleet.gateway ? fleet.gateway.cooldownSeconds + WAVE_SETTLE_MARGIN_SECONDS : 0,
+    waveSettleSeconds: waveSettleSeconds(fleet.gateway, HEALTH_PROBE_TIMEOUT_SECONDS),
     violations,
   };
 }

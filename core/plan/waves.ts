@@ -10,6 +10,17 @@ import { resolveRoute } from "./routes";
 export const WAVE_SETTLE_MARGIN_SECONDS = 2;
 
 /**
+ * Seconds between two rollout waves: the gateway must route to the restarted engines again before
+ * the next wave stops the others. It skips a backend for `cooldownSeconds` after a failure, and
+ * one its health probe found down until a probe passes (a probe round every `healthCheckSeconds`,
+ * each probe up to `probeTimeoutSeconds`).
+ */
+export function waveSettleSeconds(gateway: { readonly cooldownSeconds: number; readonly healthCheckSeconds: number } | undefined, probeTimeoutSeconds: number): number {
+  if (!gateway) return 0;
+  return Math.max(gateway.cooldownSeconds, gateway.healthCheckSeconds + probeTimeoutSeconds) + WAVE_SETTLE_MARGIN_SECONDS;
+}
+
+/**
  * Rollout waves: engines that can stand in for each other (replicas of one served name, and every
  * served name on one gateway route) are spread over consecutive waves, at most `maxUnavailable` of
  * them per wave, so `pulumi up` never takes a whole route down at once. Independent engines share waves.

@@ -29,6 +29,13 @@ export interface Target { readonly window: number; readonly entries: readonly Li
 
 const envVarName = /^[A-Z_][A-Z0-9_]*$/;
 
+/**
+ * Timeout of the gateway's health probe (a 1-token completion). A backend that cannot answer one
+ * token in this long is left out of routing until a probe passes: it is stalled, or so saturated
+ * that a fallback serves better.
+ */
+export const HEALTH_PROBE_TIMEOUT_SECONDS = 5;
+
 /** `os.environ/<VAR>`: how LiteLLM reads a secret; the name is checked, the value never seen. */
 export function envRef(envVar: string, field: string): string {
   if (!envVarName.test(envVar)) {
@@ -58,7 +65,7 @@ export function groupEntries(group: LiteLLMGroup): LiteLLMModelEntry[] {
       // `<model name>@<backend>`: unique, readable in LiteLLM's metrics, and free of '/' (ids appear in URL paths).
       id: `${group.servedName}@${b.deployment}`,
       mode: group.mode,
-      health_check_timeout: 30,
+      health_check_timeout: HEALTH_PROBE_TIMEOUT_SECONDS,
       ...(b.loadsOnDemand ? { disable_background_health_check: true as const } : {}),
       ...(b.burstPool === undefined ? {} : { burst_pool: b.burstPool }),
     },
@@ -79,13 +86,17 @@ export function providerEntry(p: LiteLLMProvider): LiteLLMModelEntry {
   };
 }
 
-/** Clients call the route name: its entries are copies of the primary's, probed under their own name only. */
+/**
+ * Clients call the route name: its entries are copies of the primary's, probed like them (LiteLLM
+ * keeps health per entry id, so an uncopied probe result would not keep a stalled primary out of
+ * the route).
+ */
 export function routeEntries(route: LiteLLMRoute, primary: Target): LiteLLMModelEntry[] {
   return primary.entries.map((e) => ({
     model_name: route.name,
     litellm_params: { ...e.litellm_params },
     // The backend part of the id (a provider's id is its bare name) under the route's name.
-    model_info: { ...e.model_info, id: `${route.name}@${e.model_info.id.slice(e.model_info.id.indexOf("@") + 1)}`, disable_background_health_check: true },
+    model_info: { ...e.model_info, id: `${route.name}@${e.model_info.id.slice(e.model_info.id.indexOf("@") + 1)}` },
   }));
 }
 

@@ -70,6 +70,20 @@ export interface LiteLLMConfig {
   readonly yaml: string;
 }
 
+/** Model names with a single entry that some route falls back from (see model_group_retry_policy). */
+function noRetryNames(modelList: readonly { model_name: string }[], fallbacks: readonly Record<string, string[]>[]): string[] {
+  const entries = new Map<string, number>();
+  for (const e of modelList) entries.set(e.model_name, (entries.get(e.model_name) ?? 0) + 1);
+  const followed = new Set<string>();
+  for (const f of fallbacks) {
+    for (const [route, rest] of Object.entries(f)) {
+      followed.add(route);
+      rest.slice(0, -1).forEach((name) => followed.add(name));
+    }
+  }
+  return [...followed].filter((name) => entries.get(name) === 1).sort();
+}
+
 /**
  * Renders the LiteLLM proxy config: one model group per served name, one entry per cloud provider,
  * and per route a group that copies its primary with fallbacks to the rest of the chain. Secrets
@@ -108,6 +122,7 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
       .map((t) => t.name);
     if (larger.length > 0) contextWindowFallbacks.push({ [route.name]: larger });
   }
+  const probed = [...new Set(modelList.filter((e) => e.model_info.disable_background_health_check !== true).map((e) => e.model_name))].sort();
 
   const config: LiteLLMConfigFile = {
     model_list: modelList,
@@ -128,7 +143,21 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
         InternalServerErrorAllowedFails: 0,
         BadGatewayErrorAllowedFails: 0,
         ServiceUnavailableErrorAllowedFails: 0,
+        // A request that timed out has waited `timeout` already: the next one must not.
+        TimeoutErrorAllowedFails: 0,
       },
+      // A model name with one backend has no other replica to retry on: LiteLLM would retry that
+      // same backend with exponential backoff (0.5 s, 1 s, 2 s …: 9 s per request with a dead
+      // single-replica fallback). Where a later target follows, such names get no retries and the
+      // request moves on at once; groups of several replicas keep numRetries (a retry lands on
+      // another replica without waiting). A name that is always last keeps its retries: waiting
+      // is its only chance.
+      model_group_retry_policy: Object.fromEntries(noRetryNames(modelList, fallbacks).map((name) => [name, { DefaultRetries: 0 }])),
+      // Backends whose health probe fails (a stalled host, a burst slot with no host) are left out
+      // of routing until a probe passes. LiteLLM turns this off when allowed_fails_policy is set
+      // unless the probed groups are named.
+      enable_health_check_routing: probed.length > 0,
+      background_health_check_model_groups: probed,
       cooldown_time: input.cooldownSeconds,
       // Checks max_input_tokens (declared for cloud providers) before sending. Engine entries carry
       // no window: it follows the recipe, and a recipe change must not restart the gateway; an

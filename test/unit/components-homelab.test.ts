@@ -138,9 +138,9 @@ describe("engines", () => {
 });
 
 describe("rollout waves", () => {
-  test("engines of wave k wait for wave k-1 to be healthy, then for the gateway's cooldown", () => {
+  test("engines of wave k wait for wave k-1 to be healthy, then for the gateway to take them back", () => {
     assert.ok(plan.waves.length >= 2, `homelab has several waves: ${JSON.stringify(plan.waves)}`);
-    assert.equal(plan.waveSettleSeconds, 12, "the homelab gateway's 10 s cooldown + 2 s");
+    assert.equal(plan.waveSettleSeconds, 22, "the homelab gateway's 15 s probe interval + 5 s probe timeout + 2 s");
     for (const [k, wave] of plan.waves.entries()) {
       if (k === 0) continue;
       const settle = recorder.byName(`fabric-wave-${k}-settled`);

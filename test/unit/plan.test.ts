@@ -56,8 +56,10 @@ describe("plan() on the homelab fleet", () => {
     assert.equal(p.waves.flat().length, p.engines.length);
   });
 
-  test("waves settle for the gateway's cooldown + 2 s; engines drain for rollout.drainSeconds", () => {
-    assert.equal(p.waveSettleSeconds, 12);
+  test("waves settle for the gateway's probe interval + probe timeout + 2 s (or its cooldown + 2 s when longer); engines drain for rollout.drainSeconds", () => {
+    assert.equal(p.waveSettleSeconds, 22);
+    const slowCooldown = stackFleet("homelab");
+    assert.equal(plan({ ...slowCooldown, gateway: { ...slowCooldown.gateway!, cooldownSeconds: 60 } }).waveSettleSeconds, 62);
     assert.ok(p.engines.every((e) => e.container.stopGraceSeconds === 30), "drainSeconds defaults to 30");
     assert.equal(p.gateway!.container.stopGraceSeconds, null);
     const fleet = stackFleet("homelab");

@@ -87,8 +87,8 @@ describe("renderLiteLLMConfig", () => {
     assert.ok(route && primary);
     assert.deepEqual(route.litellm_params, primary.litellm_params);
     assert.equal(route.model_info.id, "reason@spark-reasoner");
-    // The engine is probed once, under its own served name.
-    assert.equal(route.model_info.disable_background_health_check, true);
+    // LiteLLM keeps health per entry id: the copy is probed too, so a stalled primary leaves the route.
+    assert.equal(route.model_info.disable_background_health_check, undefined);
     assert.equal(primary.model_info.disable_background_health_check, undefined);
     const chat = entries(yaml, "chat");
     assert.deepEqual(chat.map((e) => e.litellm_params.api_base), ["http://workstation.example.ts.net:8199/v1"]);
@@ -119,7 +119,9 @@ describe("renderLiteLLMConfig", () => {
   it("leaves swap slots and paid providers out of background health checks", () => {
     const { config } = renderLiteLLMConfig(homelab());
     const skipped = config.model_list.filter((e) => e.model_info.disable_background_health_check).map((e) => e.model_info.id);
-    assert.deepEqual(skipped, ["swap-r1@swap", "cloud-claude", "cloud-deepseek", "chat@orchestrator", "reason@spark-reasoner"]);
+    assert.deepEqual(skipped, ["swap-r1@swap", "cloud-claude", "cloud-deepseek"]);
+    assert.equal(config.router_settings.enable_health_check_routing, true);
+    assert.deepEqual(config.router_settings.background_health_check_model_groups, ["chat", "embeddings", "orchestrator", "reason", "reasoner"]);
   });
 
   it("holds no secret values, only os.environ references", () => {
@@ -205,9 +207,17 @@ describe("gateway failover between replicas", () => {
   it("tells LiteLLM to skip a backend from its first refused connection, 502 or 503 (the e2e rollout shows the effect)", () => {
     // LiteLLM maps a refused connection to InternalServerError ("Connection error") and a loading
     // llama-server's 503 to ServiceUnavailableError; both must cool the backend down at once.
-    assert.deepEqual(router.allowed_fails_policy, { InternalServerErrorAllowedFails: 0, BadGatewayErrorAllowedFails: 0, ServiceUnavailableErrorAllowedFails: 0 });
+    assert.deepEqual(router.allowed_fails_policy, { InternalServerErrorAllowedFails: 0, BadGatewayErrorAllowedFails: 0, ServiceUnavailableErrorAllowedFails: 0, TimeoutErrorAllowedFails: 0 });
     assert.equal(router.allowed_fails, 3, "other failures keep the fleet's allowedFails");
     assert.equal(router.cooldown_time, 10);
     assert.equal(router.num_retries, 3);
+  });
+
+  it("gives no retries to a lone backend that a route falls back from: retrying it would only back off (the e2e fallback test measures it)", () => {
+    // reason (a copy of the one reasoner) → swap-r1 (one) → cloud-deepseek → cloud-claude; chat (a copy of orchestrator) → cloud-deepseek.
+    // Every single-backend name followed by a later target gets DefaultRetries 0; cloud-claude, always last, keeps its retries.
+    const policy = renderLiteLLMConfig(homelab()).config.router_settings.model_group_retry_policy as Record<string, unknown>;
+    assert.deepEqual(Object.keys(policy), ["chat", "cloud-deepseek", "reason", "swap-r1"]);
+    assert.deepEqual(policy.reason, { DefaultRetries: 0 });
   });
 });
