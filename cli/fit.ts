@@ -5,6 +5,7 @@ import { findHardware, hardwareCatalog, multiGpuInterconnect } from "../core/cat
 import { architectureFromHfConfig } from "../core/catalog/hf-config";
 import { findModel, modelCatalog } from "../core/catalog/models";
 import type { HardwareProfile, ModelArchitecture } from "../core/catalog/types";
+import { errorBandFor, formatErrorBand, hardwareClass } from "../core/fit/error-band";
 import { fitEngine } from "../core/fit/fit";
 import { thousands } from "../core/fit/fit-message";
 import type { FitInput, FitResult } from "../core/fit/types";
@@ -201,7 +202,14 @@ function jsonReport(r: FitRequest, f: FitResult): Record<string, unknown> {
     weightsGiB: round(f.weightsGiB), activationGiB: round(f.activationGiB), nonTorchGiB: round(f.nonTorchGiB),
     cudaGraphGiB: round(f.cudaGraphGiB), kvPoolGiB: round(f.kvPoolGiB), kvBytesPerToken: round(f.kvBytesPerToken, 2),
     kvCacheTokens: f.kvCacheTokens, maxConcurrency: round(f.maxConcurrency, 2), fits: f.fits, message: f.message,
+    kvErrorBand: errorBandFor(i.engine, r.hardware.id, i.tensorParallel) ?? null,
   };
+}
+
+/** The error measured against real startup logs for this engine and hardware class. */
+function kvBand(r: FitRequest): string {
+  const i = r.input;
+  return formatErrorBand(errorBandFor(i.engine, r.hardware.id, i.tensorParallel), i.engine, hardwareClass(r.hardware.id, i.tensorParallel));
 }
 
 function humanReport(r: FitRequest, f: FitResult): string {
@@ -215,7 +223,7 @@ function humanReport(r: FitRequest, f: FitResult): string {
     ["budget", g(f.budgetGiB)], ["weights", g(f.weightsGiB)], ["activation", g(f.activationGiB)],
     ["non-torch", g(f.nonTorchGiB)], ["CUDA graphs", g(f.cudaGraphGiB)],
     ["KV pool", `${g(f.kvPoolGiB)}  (${Math.round(f.kvBytesPerToken)} bytes/token)`],
-    ["KV tokens", thousands(f.kvCacheTokens)],
+    ["KV tokens", `${thousands(f.kvCacheTokens)}  (${kvBand(r)})`],
     ["sequences", `${f.maxConcurrency.toFixed(2)} at ${i.maxModelLen} tokens`],
   ];
   return [...rows.map(([k, v]) => `${k.padEnd(12)}${v}`), "", f.message].join("\n");
