@@ -34,6 +34,7 @@ const USAGE = `fabric fit — does a model fit a GPU, and how much KV cache is l
   --max-num-seqs N              concurrent sequences (default: the engine's)
   --max-num-batched-tokens N    tokens per scheduler step (default: vLLM's for the GPU)
   --weights-gib N               measured weight size per GPU (overrides the estimate)
+  --other-gib N                 memory other processes hold on the GPU at start (a desktop, another engine; default 0)
   --engine E                    ${EngineId.options.join("|")} (default vllm)
   --engine-version X.Y.Z        engine release (default: the engine catalog's)
   --json                        machine-readable output
@@ -44,7 +45,7 @@ const OPTIONS = {
   model: { type: "string" }, config: { type: "string" }, gpu: { type: "string" }, "gpu-memory-gib": { type: "string" },
   gpus: { type: "string" }, quantization: { type: "string" }, "kv-cache-dtype": { type: "string" },
   "max-model-len": { type: "string" }, "gpu-memory-utilization": { type: "string" }, "max-num-seqs": { type: "string" },
-  "max-num-batched-tokens": { type: "string" }, "weights-gib": { type: "string" }, engine: { type: "string" },
+  "max-num-batched-tokens": { type: "string" }, "weights-gib": { type: "string" }, "other-gib": { type: "string" }, engine: { type: "string" },
   "engine-version": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
@@ -107,6 +108,7 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
   const engineDefaultSeqs = engine === "vllm" ? vllmSchedulerDefaults(gpuMemoryGiB, hardware.id).maxNumSeqs
     : engine === "llamacpp" || engine === "ollama" ? 1 : engine === "tei" ? 512 : 256;
   const weights = number(v["weights-gib"], "--weights-gib");
+  const other = number(v["other-gib"], "--other-gib");
   const batched = batchedTokens;
   const input: FitInput = {
     architecture, quantization, engine, tensorParallel, gpuMemoryGiB,
@@ -120,6 +122,7 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
     interconnect: multiGpuInterconnect(hardware),
     ...(batched === undefined ? {} : { maxNumBatchedTokens: batched }),
     ...(weights === undefined ? {} : { weightsGiB: weights }),
+    ...(other === undefined ? {} : { otherProcessesGiB: other }),
   };
   return { input, modelLabel: label, hardware, inferredQuantization: v.quantization === undefined && quantHint !== undefined };
 }
