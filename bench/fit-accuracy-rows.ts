@@ -38,6 +38,7 @@ export function predictSglangTokens(row: SglangLogRow, useLoggedWeights: boolean
     unifiedMemory: row.hardware === "dgx-spark", gpuMemoryUtilization: row.memFractionStatic, tensorParallel: row.tensorParallel,
     maxModelLen: 4096, maxNumSeqs: 256, engine: "sglang", engineVersion: row.sglangVersion, hardwareId: row.hardware,
     interconnect: row.interconnect,
+    ...(row.otherProcessesGiB === undefined ? {} : { otherProcessesGiB: row.otherProcessesGiB }),
     ...(useLoggedWeights && row.weightsGiB !== undefined ? { weightsGiB: row.weightsGiB } : {}),
   };
   return fitEngine(input).kvCacheTokens;
