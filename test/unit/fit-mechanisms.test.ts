@@ -6,6 +6,8 @@ import type { ModelArchitecture } from "../../core/catalog/types";
 import { fitEngine } from "../../core/fit/fit";
 import { sglangPreLoadUsageGiB } from "../../core/fit/sglang-behaviour";
 import type { FitInput } from "../../core/fit/types";
+import { errorPercent, predictSglangTokens } from "../../bench/fit-accuracy-rows";
+import { sglangLogRows } from "../fixtures/sglang-startup-logs";
 
 const arch = (id: string): ModelArchitecture => findModel(id)?.architecture ?? assert.fail(`no ${id}`);
 const GiB = 1024 ** 3;
@@ -43,6 +45,15 @@ describe("SGLang sizes KV against the memory available before the weights load",
     const headless = fitEngine(input("sglang", "rtx-4090"));
     assert.ok(Math.abs(headless.kvPoolGiB - desktop.kvPoolGiB - 0.85) < 1e-9);
   });
+});
+
+describe("SGLang against its startup logs (test/fixtures/sglang-startup-logs.ts)", () => {
+  for (const row of sglangLogRows) {
+    it(`${row.id}: KV tokens within 2.5% with the logged weight size`, () => {
+      const error = errorPercent(predictSglangTokens(row, true), row.kvTokens);
+      assert.ok(Math.abs(error) <= 2.5, `${row.id}: predicted ${predictSglangTokens(row, true)} vs ${row.kvTokens} logged (${error.toFixed(2)}%)`);
+    });
+  }
 });
 
 describe("memory other processes hold (a display on a consumer card, the OS on unified memory)", () => {
