@@ -34,7 +34,8 @@ const USAGE = `fabric fit — does a model fit a GPU, and how much KV cache is l
   --max-num-seqs N              concurrent sequences (default: the engine's)
   --max-num-batched-tokens N    tokens per scheduler step (default: vLLM's for the GPU)
   --weights-gib N               measured weight size per GPU (overrides the estimate)
-  --other-gib N                 memory other processes hold on the GPU at start (a desktop, another engine; default 0)
+  --other-gib N                 memory other processes hold on the GPU at start (a desktop, another engine; default 0,
+                                on a DGX Spark what the OS holds of its unified memory, 7.4)
   --engine E                    ${EngineId.options.join("|")} (default vllm)
   --engine-version X.Y.Z        engine release (default: the engine catalog's)
   --json                        machine-readable output
@@ -108,7 +109,8 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
   const engineDefaultSeqs = engine === "vllm" ? vllmSchedulerDefaults(gpuMemoryGiB, hardware.id).maxNumSeqs
     : engine === "llamacpp" || engine === "ollama" ? 1 : engine === "tei" ? 512 : 256;
   const weights = number(v["weights-gib"], "--weights-gib");
-  const other = number(v["other-gib"], "--other-gib");
+  // Unset: what the hardware's OS holds of a unified pool (DGX Spark), else nothing; 0 is allowed.
+  const otherGiB = v["other-gib"] === "0" ? 0 : number(v["other-gib"], "--other-gib") ?? hardware.hostReservedGiB;
   const batched = batchedTokens;
   const input: FitInput = {
     architecture, quantization, engine, tensorParallel, gpuMemoryGiB,
@@ -122,7 +124,7 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
     interconnect: multiGpuInterconnect(hardware),
     ...(batched === undefined ? {} : { maxNumBatchedTokens: batched }),
     ...(weights === undefined ? {} : { weightsGiB: weights }),
-    ...(other === undefined ? {} : { otherProcessesGiB: other }),
+    ...(otherGiB === undefined ? {} : { otherProcessesGiB: otherGiB }),
   };
   return { input, modelLabel: label, hardware, inferredQuantization: v.quantization === undefined && quantHint !== undefined };
 }

@@ -71,3 +71,16 @@ describe("memory other processes hold (a display on a consumer card, the OS on u
     assert.match(f.message, /lower gpuMemoryUtilization to at most 0\.95$/);
   });
 });
+
+describe("unified memory (DGX Spark): what the OS holds counts against vLLM's free-memory check", () => {
+  it("the catalog says how much a Spark's OS holds and the plan's fit uses it", () => {
+    const spark = findHardware("dgx-spark") ?? assert.fail("no dgx-spark");
+    assert.equal(spark.hostReservedGiB, 7.4);
+    const held = { otherProcessesGiB: spark.hostReservedGiB };
+    assert.equal(fitEngine(input("vllm", "dgx-spark", { gpuMemoryUtilization: 0.92, ...held })).fits, true);
+    const f = fitEngine(input("vllm", "dgx-spark", { gpuMemoryUtilization: 0.95, ...held }));
+    assert.equal(f.fits, false);
+    assert.match(f.message, /leaving 112\.2 GiB .* at most 0\.93$/);
+  });
+});
+
