@@ -5,6 +5,7 @@ import { findHardware, hardwareCatalog, multiGpuInterconnect } from "../core/cat
 import { architectureFromHfConfig } from "../core/catalog/hf-config";
 import { findModel, modelCatalog } from "../core/catalog/models";
 import type { HardwareProfile, ModelArchitecture } from "../core/catalog/types";
+import { errorBandFor, formatErrorBand, hardwareClass } from "../core/fit/error-band";
 import { fitEngine } from "../core/fit/fit";
 import { thousands } from "../core/fit/fit-message";
 import type { FitInput, FitResult } from "../core/fit/types";
@@ -33,6 +34,8 @@ const USAGE = `fabric fit — does a model fit a GPU, and how much KV cache is l
   --max-num-seqs N              concurrent sequences (default: the engine's)
   --max-num-batched-tokens N    tokens per scheduler step (default: vLLM's for the GPU)
   --weights-gib N               measured weight size per GPU (overrides the estimate)
+  --other-gib N                 memory other processes hold on the GPU at start (a desktop, another engine; default 0,
+                                on a DGX Spark what the OS holds of its unified memory, 7.4)
   --engine E                    ${EngineId.options.join("|")} (default vllm)
   --engine-version X.Y.Z        engine release (default: the engine catalog's)
   --json                        machine-readable output
@@ -43,7 +46,7 @@ const OPTIONS = {
   model: { type: "string" }, config: { type: "string" }, gpu: { type: "string" }, "gpu-memory-gib": { type: "string" },
   gpus: { type: "string" }, quantization: { type: "string" }, "kv-cache-dtype": { type: "string" },
   "max-model-len": { type: "string" }, "gpu-memory-utilization": { type: "string" }, "max-num-seqs": { type: "string" },
-  "max-num-batched-tokens": { type: "string" }, "weights-gib": { type: "string" }, engine: { type: "string" },
+  "max-num-batched-tokens": { type: "string" }, "weights-gib": { type: "string" }, "other-gib": { type: "string" }, engine: { type: "string" },
   "engine-version": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
@@ -106,6 +109,8 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
   const engineDefaultSeqs = engine === "vllm" ? vllmSchedulerDefaults(gpuMemoryGiB, hardware.id).maxNumSeqs
     : engine === "llamacpp" || engine === "ollama" ? 1 : engine === "tei" ? 512 : 256;
   const weights = number(v["weights-gib"], "--weights-gib");
+  // Unset: what the hardware's OS holds of a unified pool (DGX Spark), else nothing; 0 is allowed.
+  const otherGiB = v["other-gib"] === "0" ? 0 : number(v["other-gib"], "--other-gib") ?? hardware.hostReservedGiB;
   const batched = batchedTokens;
   const input: FitInput = {
     architecture, quantization, engine, tensorParallel, gpuMemoryGiB,
@@ -119,6 +124,7 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
     interconnect: multiGpuInterconnect(hardware),
     ...(batched === undefined ? {} : { maxNumBatchedTokens: batched }),
     ...(weights === undefined ? {} : { weightsGiB: weights }),
+    ...(otherGiB === undefined ? {} : { otherProcessesGiB: otherGiB }),
   };
   return { input, modelLabel: label, hardware, inferredQuantization: v.quantization === undefined && quantHint !== undefined };
 }
@@ -201,7 +207,14 @@ function jsonReport(r: FitRequest, f: FitResult): Record<string, unknown> {
     weightsGiB: round(f.weightsGiB), activationGiB: round(f.activationGiB), nonTorchGiB: round(f.nonTorchGiB),
     cudaGraphGiB: round(f.cudaGraphGiB), kvPoolGiB: round(f.kvPoolGiB), kvBytesPerToken: round(f.kvBytesPerToken, 2),
     kvCacheTokens: f.kvCacheTokens, maxConcurrency: round(f.maxConcurrency, 2), fits: f.fits, message: f.message,
+    kvErrorBand: errorBandFor(i.engine, r.hardware.id, i.tensorParallel) ?? null,
   };
+}
+
+/** The error measured against real startup logs for this engine and hardware class. */
+function kvBand(r: FitRequest): string {
+  const i = r.input;
+  return formatErrorBand(errorBandFor(i.engine, r.hardware.id, i.tensorParallel), i.engine, hardwareClass(r.hardware.id, i.tensorParallel));
 }
 
 function humanReport(r: FitRequest, f: FitResult): string {
@@ -215,7 +228,7 @@ function humanReport(r: FitRequest, f: FitResult): string {
     ["budget", g(f.budgetGiB)], ["weights", g(f.weightsGiB)], ["activation", g(f.activationGiB)],
     ["non-torch", g(f.nonTorchGiB)], ["CUDA graphs", g(f.cudaGraphGiB)],
     ["KV pool", `${g(f.kvPoolGiB)}  (${Math.round(f.kvBytesPerToken)} bytes/token)`],
-    ["KV tokens", thousands(f.kvCacheTokens)],
+    ["KV tokens", `${thousands(f.kvCacheTokens)}  (${kvBand(r)})`],
     ["sequences", `${f.maxConcurrency.toFixed(2)} at ${i.maxModelLen} tokens`],
   ];
   return [...rows.map(([k, v]) => `${k.padEnd(12)}${v}`), "", f.message].join("\n");

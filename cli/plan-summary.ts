@@ -1,3 +1,4 @@
+import { shortErrorBand, widestErrorBandFor } from "../core/fit/error-band";
 import type { FitResult } from "../core/fit/types";
 import { describeAutoscale } from "../core/plan/autoscale";
 import type { Plan } from "../core/plan/types";
@@ -8,8 +9,8 @@ import { formatViolation } from "./load-fleet";
 export function planSummary(file: string, p: Plan): string {
   const lines: string[] = [`Plan for ${file}`, ""];
   lines.push(table(
-    ["deployment", "machine", "engine", "port", "budget GiB", "weights GiB", "KV tokens", "conc.", "fits", "image"],
-    p.engines.map((e) => [e.deployment, e.machine, e.engine, String(e.port), ...memoryCells(e.memory), e.image]),
+    ["deployment", "machine", "engine", "port", "budget GiB", "weights GiB", "KV tokens", "KV error", "conc.", "fits", "image"],
+    p.engines.map((e) => [e.deployment, e.machine, e.engine, String(e.port), ...memoryCells(e.memory, kvErrorCell(e.engine, e.hardware)), e.image]),
   ));
   if (p.gateway) {
     lines.push("", `${label("gateway")}${p.gateway.url} on ${p.gateway.machine}`);
@@ -33,9 +34,19 @@ export function planSummary(file: string, p: Plan): string {
 
 const label = (name: string): string => name.padEnd(12);
 
-function memoryCells(m: FitResult | null): string[] {
-  if (!m) return ["-", "-", "-", "-", "?"];
-  return [m.budgetGiB.toFixed(1), m.weightsGiB.toFixed(1), String(m.kvCacheTokens), m.maxConcurrency.toFixed(2), m.fits ? "yes" : "NO"];
+function memoryCells(m: FitResult | null, kvError: string): string[] {
+  if (!m) return ["-", "-", "-", "-", "-", "?"];
+  return [m.budgetGiB.toFixed(1), m.weightsGiB.toFixed(1), String(m.kvCacheTokens), kvError, m.maxConcurrency.toFixed(2), m.fits ? "yes" : "NO"];
+}
+
+/**
+ * The KV figure's error measured against real startup logs of this engine on this GPU class (the
+ * wider of TP 1 and TP ≥ 2; `fabric fit` gives the exact class); "?" when none was checked, "-" for
+ * engines that allocate what they need (llama.cpp, Ollama, TEI).
+ */
+function kvErrorCell(engine: string, hardware: string): string {
+  if (engine !== "vllm" && engine !== "sglang") return "-";
+  return shortErrorBand(widestErrorBandFor(engine, hardware));
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

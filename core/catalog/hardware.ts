@@ -65,8 +65,14 @@ export const hardwareCatalog: readonly HardwareProfile[] = [
   },
   {
     // GB10: 128 GB LPDDR5x shared by CPU and GPU; vLLM logs "Free memory on device (112.26/119.63 GiB)".
+    // hostReservedGiB: on SM 12.1 vLLM and SGLang read "free" as the OS's MemAvailable
+    // (vllm/utils/mem_utils.py MemorySnapshot.measure, sglang get_available_gpu_memory), so what the
+    // OS, page cache and the engine's own start-up hold is gone before sizing: 119.63 − 112.26 = 7.4
+    // GiB in the log above, the lowest seen — a headless Spark on kernel 6.17 had 102 of 121.69 GiB
+    // free at vLLM's check (MiaAI-Lab/GLM-5.3-Flash-EXL3-2x-DGX-Sparks#47), and vLLM's recipes need 0.85
+    // because "GB10's unified memory can't satisfy vLLM's default 0.92" (vllm-project/recipes#632).
     id: "dgx-spark", name: "NVIDIA DGX Spark (GB10)", computeCapability: 12.1, family: "blackwell", cpuArch: "arm64",
-    memoryGiB: 119.63, marketingGB: 128, bandwidthGBps: 273, unifiedMemory: true, vastNames: [],
+    memoryGiB: 119.63, marketingGB: 128, bandwidthGBps: 273, unifiedMemory: true, hostReservedGiB: 7.4, vastNames: [],
   },
   {
     // CPU-only llama.cpp hosts: memory is RAM; machines override memoryGiB with what they have.

@@ -17,6 +17,11 @@ export interface HardwareProfile {
   readonly bandwidthGBps: number;
   /** CPU and GPU share one pool (DGX Spark): the OS and other processes eat into it. */
   readonly unifiedMemory: boolean;
+  /**
+   * Memory the OS and the engine's own start-up already hold of a unified pool when the engine
+   * measures what is free, GiB (the fit's default for `otherProcessesGiB` on this hardware).
+   */
+  readonly hostReservedGiB?: number;
   /** `gpu_name` values on Vast.ai. */
   readonly vastNames: readonly string[];
 }

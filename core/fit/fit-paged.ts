@@ -3,7 +3,7 @@ import { pagedMessage } from "./fit-message";
 import { kvBytesPerToken, vllmKvCapacity } from "./kv-cache";
 import { activationPeak, cudaGraphGiB, nonTorchGiB } from "./overhead";
 import type { FitInput, FitResult } from "./types";
-import { sglangReservedMiB } from "./sglang-behaviour";
+import { sglangPreLoadUsageGiB, sglangReservedMiB } from "./sglang-behaviour";
 import { vllmBehaviour, vllmSchedulerDefaults } from "./vllm-behaviour";
 import { estimateWeightsGiB } from "./weights";
 
@@ -44,7 +44,8 @@ export function fitVllm(input: FitInput): FitResult {
   });
   const capacity = capacityOf(poolGiB, input.maxModelLen);
   const sequenceGiB = arch.encoderOnly ? 0 : capacity.bytesPerSequence / GiB;
-  const fits = poolGiB > 0 && sequenceGiB <= poolGiB;
+  const startupRefusal = vllmFreeMemoryRefusal(input, budgetGiB);
+  const fits = poolGiB > 0 && sequenceGiB <= poolGiB && !startupRefusal;
   const overheadParts = [["weights", weightsGiB], ["activation", activationGiB], ["non-torch", nonTorch],
     ["CUDA graphs", cudaGraph]] as const;
   const message = pagedMessage({
@@ -59,10 +60,28 @@ export function fitVllm(input: FitInput): FitResult {
   });
   return {
     totalGiB: input.gpuMemoryGiB, budgetGiB, weightsGiB, activationGiB, nonTorchGiB: nonTorch, cudaGraphGiB: cudaGraph,
+    ...(startupRefusal ? { message: startupRefusal } : { message }),
     kvPoolGiB: Math.max(0, poolGiB), kvBytesPerToken: kvBytesPerToken(arch, input.kvCacheDtype, tp, input.engine),
     kvCacheTokens: arch.encoderOnly ? 0 : capacity.tokens, maxConcurrency: arch.encoderOnly ? input.maxNumSeqs : capacity.maxConcurrency,
-    fits: arch.encoderOnly ? poolGiB >= 0 : fits, message,
+    fits: arch.encoderOnly ? poolGiB >= 0 && !startupRefusal : fits,
   };
+}
+
+/**
+ * vLLM refuses to start when the GPU has less free memory than it was asked to use
+ * (vllm/v1/worker/gpu_worker.py `init_device`: `if self.init_snapshot.free_memory <
+ * self.requested_memory: raise ValueError("Free memory on device ... is less than desired GPU memory
+ * utilization ...")`). Memory a display or another process holds is not subtracted from the budget
+ * (the profile only counts growth after that snapshot), so it shows here and nowhere else.
+ */
+function vllmFreeMemoryRefusal(input: FitInput, budgetGiB: number): string | undefined {
+  const other = input.otherProcessesGiB ?? 0;
+  const free = input.gpuMemoryGiB - other;
+  if (other <= 0 || free >= budgetGiB) return undefined;
+  const highest = Math.floor((free / input.gpuMemoryGiB) * 100) / 100;
+  return `does not fit: vLLM would not start, it wants ${input.gpuMemoryUtilization.toFixed(2)} × ${input.gpuMemoryGiB} = ${budgetGiB.toFixed(1)} GiB free`
+    + ` but other processes hold ${other.toFixed(1)} GiB of ${gpuLabel(input)}, leaving ${free.toFixed(1)} GiB`
+    + ` ("Free memory on device ... is less than desired GPU memory utilization"): lower gpuMemoryUtilization to at most ${highest}`;
 }
 
 /** The longest context (a multiple of 16, at most `upTo`) for which `fitsLen` holds; 0 when none. */
@@ -86,8 +105,12 @@ export function fitSglang(input: FitInput): FitResult {
   const arch = input.architecture;
   const tp = Math.max(1, input.tensorParallel);
   const weightsGiB = weightsPerGpu(input);
-  const nonTorch = nonTorchGiB(tp, input.interconnect ?? "nvlink", 0.25);
-  const staticGiB = input.gpuMemoryGiB * input.gpuMemoryUtilization;
+  const fraction = input.gpuMemoryUtilization;
+  // KV = fraction × (memory available before the weights load) − weights (sglangPreLoadUsageGiB).
+  const preLoadGiB = sglangPreLoadUsageGiB(tp >= 2 ? nonTorchGiB(tp, input.interconnect ?? "nvlink", 0) : 0,
+    input.otherProcessesGiB ?? 0);
+  const nonTorch = fraction * preLoadGiB;
+  const staticGiB = input.gpuMemoryGiB * fraction;
   const reservedGiB = sglangReservedMiB(input.gpuMemoryGiB, tp, input.maxNumBatchedTokens) / 1024;
   const poolGiB = staticGiB - weightsGiB - nonTorch;
   // SGLang rounds its own fraction to 3 places, so its footprint may pass the GPU by that rounding.

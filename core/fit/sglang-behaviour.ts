@@ -41,3 +41,23 @@ export function sglangDefaultMemFraction(gpuMemoryGiB: number, tensorParallel: n
   const gpuMemMiB = gpuMemoryGiB * 1024;
   return Math.round(((gpuMemMiB - sglangReservedMiB(gpuMemoryGiB, tensorParallel, chunkedPrefillSize)) / gpuMemMiB) * 1000) / 1000;
 }
+
+/**
+ * GPU memory SGLang finds in use before it loads weights, GiB: the CUDA context of the scheduler
+ * process, NCCL and custom all-reduce buffers at TP ≥ 2, and whatever other processes hold (a
+ * display server, another engine; on unified memory the OS). SGLang sizes the KV pool against the
+ * memory *available* then, not the device total: `init_torch_distributed` returns
+ * `min_per_gpu_memory = get_available_gpu_memory(...)` after NCCL init (model_runner.py), and
+ * `profile_max_num_token(total_gpu_memory=min_per_gpu_memory)` keeps
+ * `rest = available_after_weights − total_gpu_memory × (1 − mem_fraction_static)`
+ * (model_runner_kv_cache_mixin.py), so KV = fraction × (total − this) − weights. On Orin, Thor and
+ * Spark (SM 8.7, 11.0, 12.1) "available" is `psutil.virtual_memory().available`, i.e. MemAvailable.
+ * The context is 0.5 GiB: "Load weight begin. avail mem=137.29 GB" on 139.81 GiB H200s at TP 8
+ * leaves 2.5 GiB = 0.5 + NVLink NCCL 2.0 (sglang#11716); an RTX 4090 pair at TP 2 over PCIe starts
+ * loading with 22.84 of 23.55 GiB, 0.71 = 0.5 + 0.2 (ktransformers#1870).
+ */
+export function sglangPreLoadUsageGiB(ncclGiB: number, otherProcessesGiB: number): number {
+  return SGLANG_CUDA_CONTEXT_GiB + ncclGiB + otherProcessesGiB;
+}
+
+const SGLANG_CUDA_CONTEXT_GiB = 0.5;

@@ -26,6 +26,13 @@ export interface FitInput {
    * @default "nvlink" (the larger, safe estimate)
    */
   readonly interconnect?: "nvlink" | "pcie";
+  /**
+   * GPU memory other processes already hold when the engine starts (a desktop's display server on a
+   * consumer card, another engine, on unified memory what the OS keeps), GiB. vLLM's budget stays
+   * total × utilisation but it refuses to start when less than that is free; SGLang's KV pool
+   * shrinks by fraction × this. @default 0
+   */
+  readonly otherProcessesGiB?: number;
 }
 
 /** Memory fit of one engine on one GPU (per GPU when tensor parallel). All sizes GiB. */

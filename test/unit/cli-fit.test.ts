@@ -29,8 +29,18 @@ describe("fabric fit", () => {
     assert.equal(r.err, "");
     assert.match(r.out, /^model {7}nemotron-orchestrator-8b \(nvidia\/Nemotron-Orchestrator-8B-AWQ\)$/m);
     assert.match(r.out, /weights awq \(from the name/);
-    assert.match(r.out, /^KV tokens {3}[\d,]+$/m);
+    assert.match(r.out, /^KV tokens {3}[\d,]+  \(±[\d.]+% on 32 GB consumer \(median [\d.]+%\) — \d+ vLLM logs?\)$/m, "the band measured for the class");
     assert.match(r.out, /^fits: needs .* 0\.40 × 31\.36 = 12\.5 GiB rtx-5090 gives this engine/m);
+  });
+
+  it("--other-gib: memory a desktop holds makes vLLM refuse a utilisation it cannot get, and the JSON carries the KV band", () => {
+    const r = fit(["--model", "llama-3.1-8b", "--gpu", "rtx-4090", "--max-model-len", "8192", "--gpu-memory-utilization", "0.98",
+      "--other-gib", "0.8"]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /vLLM would not start, .* other processes hold 0\.8 GiB .* lower gpuMemoryUtilization to at most 0\.96$/m);
+    const j = JSON.parse(fit(["--model", "llama-3.1-8b", "--gpu", "h100-80gb", "--json"]).out) as { kvErrorBand: { hardwareClass: string; logs: number } };
+    assert.equal(j.kvErrorBand.hardwareClass, "H100/H200");
+    assert.ok(j.kvErrorBand.logs >= 3);
   });
 
   it("prints JSON with every number (--json)", () => {
