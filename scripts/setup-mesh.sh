@@ -31,11 +31,16 @@ if ! command -v go >/dev/null 2>&1; then
   exit 0
 fi
 
+# stamp_key MODULE_DIR WHAT: what a binary depends on — Go version, package and tags, the wrapper module.
+stamp_key() {
+  { go env GOVERSION; echo "$2"; cat "$1"/go.mod "$1"/*.go; cat "$1"/go.sum 2>/dev/null || true; } | sha256sum | cut -d' ' -f1
+}
+
 # build NAME MODULE_DIR PACKAGE TAGS: go build PACKAGE from the wrapper module into $bin/NAME.
 build() {
   local name="$1" module_dir="$root/$2" package="$3" tags="$4"
   local target="$bin/$name" stamp="$bin/.$name.stamp" key start
-  key="$({ go env GOVERSION; echo "$package $tags"; cat "$module_dir"/go.mod "$module_dir"/*.go; cat "$module_dir"/go.sum 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)"
+  key="$(stamp_key "$module_dir" "$package $tags")"
   if [ -x "$target" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ -z "${FABRIC_MESH_REBUILD:-}" ]; then
     echo "setup-mesh: reusing $target" >&2
     return 0
@@ -45,7 +50,8 @@ build() {
   (cd "$module_dir" && CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false -mod=mod" \
     nice -n 10 go build -tags "$tags" -ldflags "-s -w" -o "$target.tmp" "$package")
   mv -f "$target.tmp" "$target"
-  printf '%s\n' "$key" >"$stamp"
+  # -mod=mod may have completed go.mod/go.sum: stamp what the binary was built from.
+  stamp_key "$module_dir" "$package $tags" >"$stamp"
   echo "setup-mesh: built $name in $(($(date +%s) - start))s ($(du -h "$target" | cut -f1))" >&2
 }
 

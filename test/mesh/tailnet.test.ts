@@ -17,7 +17,7 @@ import { runBurstTailscalePart } from "./support/burst-host";
 import { Headscale } from "./support/headscale";
 import { Namespaces, SUBNET, namespacesUnavailable } from "./support/namespaces";
 import { type TailnetNode, joinNode, probe, startListener } from "./support/nodes";
-import { ADMIN_USER, MESH_FLEET, type ProbeCase, type TierNode, loadFleet, meshPlan, policyPorts, pooled, probeCases, tierNodes } from "./support/tier";
+import { ADMIN_USER, MESH_FLEET, TIER_FLEET, burstHostName, type ProbeCase, type TierNode, loadFleet, meshPlan, policyPorts, pooled, probeCases, tierNodes } from "./support/tier";
 import { policyChange } from "./support/policy-change";
 
 const bin = join(process.env.FABRIC_CACHE ?? join(process.env.HOME ?? "/root", ".cache", "inference-fabric"), "bin");
@@ -38,7 +38,7 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
   let written: TailscalePolicy;
   let headscale: Headscale;
   const nodes = new Map<string, TailnetNode>();
-  const tier = tierNodes(mesh);
+  const tier = tierNodes(mesh, burstHostName(fleet));
   const ports = policyPorts(mesh.policy as TailscalePolicy);
   const timings: Record<string, number> = {};
 
@@ -47,9 +47,9 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
     const to = nodes.get(c.to);
     if (!from || !to) throw new Error(`probe ${c.from} → ${c.to}: node not joined`);
     let answer = await probe(ns, bin, from, to.ip, c.port, PROBE_TIMEOUT_MS);
-    // A first connection may wait for the DERP path; retry a miss once. A port the destination's
-    // filter drops never answers, however often it is tried.
-    if (answer === null) answer = await probe(ns, bin, from, to.ip, c.port, PROBE_TIMEOUT_MS);
+    // A first connection may wait for the DERP path: a pair the plan allows gets a second try. A
+    // pair it denies is judged on one try (an answer would already be the failure).
+    if (answer === null && c.allowed) answer = await probe(ns, bin, from, to.ip, c.port, PROBE_TIMEOUT_MS);
     return { ...c, answer };
   });
   const assertProbes = (results: readonly (ProbeCase & { answer: string | null })[]) => {
@@ -78,8 +78,8 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
     }));
     timings.staticNodesJoinedMs = Date.now() - t;
     t = Date.now();
-    const burst = tier.find((n) => n.ephemeral) as TierNode;
-    nodes.set(burst.name, await runBurstTailscalePart({ ns, bin, dir, fleet, headscale, node: burst, ports, log }));
+    const burst = tier.find((n) => n.ephemeral);
+    if (burst) nodes.set(burst.name, await runBurstTailscalePart({ ns, bin, dir, fleet, headscale, node: burst, ports, log }));
     timings.burstJoinedMs = Date.now() - t;
   });
 
@@ -113,14 +113,15 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
     timings.probesMs = Date.now() - t;
     const allowed = results.filter((r) => r.allowed).length;
     console.log(`tailnet tier: ${results.length} probes over ${ports.length} ports (${ports.join(", ")}): ${allowed} allowed, ${results.length - allowed} denied`);
-    assert.ok(allowed >= 10 && results.length - allowed > 100, "the plan allows some pairs and denies most");
+    assert.ok(allowed > 0 && results.length - allowed > allowed, "the plan allows some pairs and denies most");
     assertProbes(results);
   });
 
-  it("the gateway reaches the burst host's engine port and nothing else on it", async () => {
+  const burstName = burstHostName(fleet);
+  const gatewayMachine = fleet.gateway?.machine;
+  it("the gateway reaches the burst host's engine port and nothing else on it", { skip: !burstName || !gatewayMachine ? "the fleet has no burst pool or no gateway" : false }, async () => {
     const enginePort = fleet.burst?.port ?? 0;
-    const burstName = tier.find((n) => n.ephemeral)?.name ?? "";
-    const results = await probeAll(probeCases(mesh.policy as TailscalePolicy, tier, ports, (from, to) => from.name === "gw" && to.name === burstName));
+    const results = await probeAll(probeCases(mesh.policy as TailscalePolicy, tier, ports, (from, to) => from.name === gatewayMachine && to.name === burstName));
     assert.deepEqual(results.filter((r) => r.answer !== null).map((r) => r.port), [enginePort]);
     assert.equal(results.find((r) => r.port === enginePort)?.answer, burstName);
   });
@@ -144,7 +145,7 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
     assert.equal(check.status, 0, check.stderr + check.stdout);
   });
 
-  it("refuses a fleet change that breaks the applied policy's tests: fabric check offline, headscale live", async () => {
+  it("refuses a fleet change that breaks the applied policy's tests: fabric check offline, headscale live", { skip: MESH_FLEET !== TIER_FLEET ? "runs on the tier's own fleet only" : false }, async () => {
     const change = await policyChange({ dir, headscale, written, tier, nodes, probeAll });
     assert.equal(change.fabricCheck.code, 1, change.fabricCheck.stdout);
     assert.match(change.fabricCheck.stdout, /\[mesh-policy-tests\].*tag:gateway must not open tag:machine-store:9000/);
@@ -156,7 +157,7 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
     assert.equal(change.afterAcceptedReload, "gw", "the changed fleet's own policy, reloaded, opens it");
   });
 
-  it("the ephemeral burst host leaves headscale when its boot script stops", async () => {
+  it("the ephemeral burst host leaves headscale when its boot script stops", { skip: !burstName ? "the fleet has no burst pool" : false }, async () => {
     const burst = tier.find((n) => n.ephemeral) as TierNode;
     const burstNode = nodes.get(burst.name);
     assert.ok(burstNode && headscale.nodes().some((n) => n.name === burst.name && n.ephemeral));

@@ -58,7 +58,7 @@ export class Headscale {
   private process: ChildProcess | null = null;
   log = "";
 
-  constructor(private readonly ns: Namespaces, private readonly bin: string, readonly dir: string, ephemeralTimeout = "5s") {
+  constructor(private readonly ns: Namespaces, private readonly bin: string, readonly dir: string, ephemeralTimeout = "2m") {
     this.policyPath = join(dir, "policy.hujson");
     this.configPath = join(dir, "headscale.yaml");
     writeFileSync(this.configPath, stringify(headscaleConfig(dir, this.policyPath, ephemeralTimeout)));

@@ -11,7 +11,7 @@ import type { TailscalePolicy } from "../../../core/render/tailscale-policy";
 import { type CliRun, runCli } from "../../support/cli";
 import type { Headscale } from "./headscale";
 import type { TailnetNode } from "./nodes";
-import { ADMIN_USER, MESH_FLEET, type ProbeCase, type TierNode, loadFleet, meshPlan } from "./tier";
+import { ADMIN_USER, TIER_FLEET, type ProbeCase, type TierNode, loadFleet, meshPlan } from "./tier";
 
 const BEFORE = "{name: embeddings, recipe: embed-nomic, machine: gpu, port: 8209}";
 const AFTER = "{name: embeddings, recipe: embed-nomic, machine: gw, port: 8209}";
@@ -48,7 +48,7 @@ async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<
 
 export async function policyChange(args: PolicyChangeArgs): Promise<PolicyChangeResult> {
   const { dir, headscale, written } = args;
-  const text = readFileSync(MESH_FLEET, "utf8");
+  const text = readFileSync(TIER_FLEET, "utf8");
   if (!text.includes(BEFORE)) throw new Error(`test/fixtures/mesh.fleet.yaml no longer has '${BEFORE}'`);
   const changedPath = join(dir, "changed.fleet.yaml");
   writeFileSync(changedPath, text.replace(BEFORE, AFTER));

@@ -2,7 +2,7 @@
 // nodes (one per machine, plus an admin's laptop and a burst host) and which (source, destination,
 // port) the plan's grants allow — the oracle every probe is judged against.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { type TailnetDevice, grantAllows, splitTarget } from "../../../core/checks/mesh-policy-tests";
 import { parseFleet } from "../../../core/fleet/load";
 import type { Fleet } from "../../../core/fleet/schema";
@@ -11,7 +11,9 @@ import type { MeshPlan } from "../../../core/plan/types";
 import type { TailscalePolicy } from "../../../core/render/tailscale-policy";
 import { repoRoot } from "../../support/stacks";
 
-export const MESH_FLEET = join(repoRoot, "test", "fixtures", "mesh.fleet.yaml");
+export const TIER_FLEET = join(repoRoot, "test", "fixtures", "mesh.fleet.yaml");
+/** The fleet the tier runs: the tier's own, or an operator's (`FABRIC_MESH_FLEET=path`) to try its policy. */
+export const MESH_FLEET = process.env.FABRIC_MESH_FLEET ? resolve(process.env.FABRIC_MESH_FLEET) : TIER_FLEET;
 /** The headscale user `autogroup:admin` becomes, and the name of that user's laptop on the tailnet. */
 export const ADMIN_USER = "admin";
 export const ADMIN_NODE = "laptop";
@@ -36,9 +38,15 @@ export interface TierNode extends TailnetDevice {
   readonly ephemeral: boolean;
 }
 
+/** The burst host the tier runs: the first host of the fleet's first pool (`<pool>-1`); null without pools. */
+export function burstHostName(fleet: Fleet): string | null {
+  const pool = fleet.burst?.pools[0];
+  return pool ? `${pool.name}-1` : null;
+}
+
 /** The machines with their key tags, the burst host, and an admin's laptop (a member of the tailnet). */
-export function tierNodes(mesh: MeshPlan): TierNode[] {
-  const tagged = mesh.keys.map((k) => ({ name: k.ephemeral ? `${k.role}-1` : k.role, tags: [...k.tags], selectors: [...k.tags], ephemeral: k.ephemeral }));
+export function tierNodes(mesh: MeshPlan, burstHost: string | null): TierNode[] {
+  const tagged = mesh.keys.filter((k) => !k.ephemeral || burstHost !== null).map((k) => ({ name: k.ephemeral ? (burstHost ?? k.role) : k.role, tags: [...k.tags], selectors: [...k.tags], ephemeral: k.ephemeral }));
   const laptop = { name: ADMIN_NODE, tags: [], selectors: ["autogroup:member", "autogroup:admin", `${ADMIN_USER}@`], ephemeral: false };
   return [...tagged, laptop];
 }
