@@ -8,7 +8,7 @@ export interface BurstBootScriptInput {
   /** Pool name; the host joins the tailnet as `<pool>-<hostIndex>`. */
   readonly pool: string;
   readonly hostIndex: number;
-  /** Tailscale ACL tags the host advertises (its auth key must be allowed them). */
+  /** Tailscale ACL tags the host joins with: its auth key carries them (logged, not advertised). */
   readonly tags: readonly string[];
   /** The engine's full command: the image entrypoint and the recipe's argv. */
   readonly command: readonly string[];

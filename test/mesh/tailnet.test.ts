@@ -16,7 +16,7 @@ import { runCli } from "../support/cli";
 import { runBurstTailscalePart } from "./support/burst-host";
 import { Headscale } from "./support/headscale";
 import { Namespaces, SUBNET, namespacesUnavailable } from "./support/namespaces";
-import { type TailnetNode, joinNode, probe, startListener } from "./support/nodes";
+import { type TailnetNode, joinNode, probe, startListener, warmPath } from "./support/nodes";
 import { ADMIN_USER, MESH_FLEET, TIER_FLEET, burstHostName, type ProbeCase, type TierNode, loadFleet, meshPlan, policyPorts, pooled, probeCases, tierNodes } from "./support/tier";
 import { policyChange } from "./support/policy-change";
 
@@ -81,6 +81,13 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
     const burst = tier.find((n) => n.ephemeral);
     if (burst) nodes.set(burst.name, await runBurstTailscalePart({ ns, bin, dir, fleet, headscale, node: burst, ports, log }));
     timings.burstJoinedMs = Date.now() - t;
+    t = Date.now();
+    // Nodes are peers (see each other at all) only where a grant joins them, either way round.
+    const peers = new Set(probeCases(mesh.policy as TailscalePolicy, tier, ports).filter((c) => c.allowed).flatMap((c) => [`${c.from}>${c.to}`, `${c.to}>${c.from}`]));
+    const pairs = [...peers].map((p) => p.split(">").map((n) => nodes.get(n) as TailnetNode) as [TailnetNode, TailnetNode]);
+    const cold = (await pooled(pairs, 12, async ([from, to]) => ((await warmPath(ns, bin, from, to.ip)) ? null : `${from.name} → ${to.name}`))).filter(Boolean);
+    assert.deepEqual(cold, [], "every pair of peers answers each other's disco ping");
+    timings.pathsWarmMs = Date.now() - t;
   });
 
   after(async () => {

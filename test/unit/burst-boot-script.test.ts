@@ -42,7 +42,8 @@ describe("renderBurstBootScript: the homelab burst host", () => {
   });
   it("joins the mesh in userspace mode with every flag, the key read from the environment", () => {
     assert.match(script, /tailscaled --tun=userspace-networking --state=mem: /);
-    assert.match(script, /up \$\{TS_LOGIN_SERVER:\+"--login-server=\$TS_LOGIN_SERVER"\} --auth-key="\$TS_AUTHKEY" --hostname="\$HOST_NAME" --advertise-tags="\$TS_TAGS" --accept-dns=false/);
+    assert.match(script, /up \$\{TS_LOGIN_SERVER:\+"--login-server=\$TS_LOGIN_SERVER"\} --auth-key="\$TS_AUTHKEY" --hostname="\$HOST_NAME" --accept-dns=false/);
+    assert.doesNotMatch(script, /--advertise-tags/, "the key carries the tags; headscale refuses --advertise-tags with a pre-auth key");
     assert.doesNotMatch(script, /^TS_LOGIN_SERVER=/m, "Tailscale's own control server unless one is named");
     assert.match(script, /^HOST_NAME='reason-burst-2'$/m);
     assert.match(script, /^TS_TAGS='tag:burst'$/m);
@@ -181,7 +182,7 @@ describe("the boot script, run with fake tailscale, a fake engine and a fake Vas
       assert.match(output(), /destroying this instance: idle for 3 s/);
       const ts = readFileSync(path.join(work, "tailscale.log"), "utf8");
       assert.match(ts, /^tailscaled --tun=userspace-networking --state=mem: --socket=\S+tailscaled\.sock$/m);
-      assert.match(ts, /up --auth-key=tskey-auth-TEST --hostname=p-1 --advertise-tags=tag:burst --accept-dns=false --timeout=60s$/m);
+      assert.match(ts, /up --auth-key=tskey-auth-TEST --hostname=p-1 --accept-dns=false --timeout=60s$/m);
       assert.match(ts, /logout$/m);
       assert.equal(readFileSync(path.join(work, "etc", "engine.yaml"), "utf8"), "a: 'b'\n");
       assert.ok(existsSync(path.join(work, "models")));

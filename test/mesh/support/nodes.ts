@@ -71,6 +71,19 @@ export function tailnetIp(ns: Namespaces, bin: string, nsName: string, socket: s
 }
 
 /**
+ * Disco-pings `toIp` from `from` until it answers (bounded): the first contact between two nodes
+ * goes through DERP and takes seconds, longer than a probe waits. Disco pings are not subject to
+ * the policy, so warming every path first leaves the probes to judge the policy alone.
+ */
+export async function warmPath(ns: Namespaces, bin: string, from: TailnetNode, toIp: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const run = await ns.runAsync(from.ns, join(bin, "tailscale"), [`--socket=${from.socket}`, "ping", "-c", "1", "--until-direct=false", "--timeout=10s", toIp], { env: tailscaleEnv(bin), timeoutMs: 15_000 });
+    if (run.status === 0 && /pong from/.test(run.stdout)) return true;
+  }
+  return false;
+}
+
+/**
  * Opens TCP `port` on `to` from `from`'s tailscaled (`tailscale nc`, through its netstack) and
  * returns the name the far listener answered with, or null when nothing answered in `timeoutMs`
  * (a denied port: the destination's packet filter drops the SYN, so the dial just waits).
