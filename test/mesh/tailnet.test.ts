@@ -92,7 +92,8 @@ describe("the tailnet tier: the generated policy enforced by headscale and tails
 
   after(async () => {
     await ns.destroy();
-    if (process.env.FABRIC_MESH_KEEP !== "1") rmSync(dir, { recursive: true, force: true });
+    if (process.env.FABRIC_MESH_KEEP === "1") console.log(`tailnet tier: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
     console.log(`tailnet tier timings: ${JSON.stringify(timings)}`);
   });
 
