@@ -10,8 +10,7 @@ import { forHeadscale } from "../../../core/render/headscale-policy";
 import type { TailscalePolicy } from "../../../core/render/tailscale-policy";
 import { type CliRun, runCli } from "../../support/cli";
 import type { Headscale } from "./headscale";
-import type { TailnetNode } from "./nodes";
-import { ADMIN_USER, TIER_FLEET, type ProbeCase, type TierNode, loadFleet, meshPlan } from "./tier";
+import { ADMIN_USER, TIER_FLEET, type ProbeCase, loadFleet, meshPlan } from "./tier";
 
 const BEFORE = "{name: embeddings, recipe: embed-nomic, machine: gpu, port: 8209}";
 const AFTER = "{name: embeddings, recipe: embed-nomic, machine: gw, port: 8209}";
@@ -20,8 +19,6 @@ export interface PolicyChangeArgs {
   readonly dir: string;
   readonly headscale: Headscale;
   readonly written: TailscalePolicy;
-  readonly tier: readonly TierNode[];
-  readonly nodes: ReadonlyMap<string, TailnetNode>;
   readonly probeAll: (cases: readonly ProbeCase[]) => Promise<(ProbeCase & { answer: string | null })[]>;
 }
 
@@ -37,7 +34,7 @@ export interface PolicyChangeResult {
   readonly afterAcceptedReload: string | null;
 }
 
-async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T | null> | T | null): Promise<T | null> {
+async function until<T>(timeoutMs: number, attempt: () => Promise<T | null> | T | null): Promise<T | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();
@@ -74,13 +71,13 @@ export async function policyChange(args: PolicyChangeArgs): Promise<PolicyChange
     const mark = headscale.log.length;
     writeFileSync(headscale.policyPath, readFileSync(carriedPath, "utf8"));
     headscale.reload();
-    const refusal = await until("refusal", 10_000, () => (/reloading policy/.test(headscale.log.slice(mark)) ? true : null));
+    const refusal = await until(10_000, () => (/reloading policy/.test(headscale.log.slice(mark)) ? true : null));
     const reloadLog = headscale.log.slice(mark);
     const afterRefusedReload = (await args.probeAll([monToGw]))[0]?.answer ?? null;
 
     writeFileSync(headscale.policyPath, readFileSync(ownPath, "utf8"));
     headscale.reload();
-    const afterAcceptedReload = await until("accepted", 15_000, async () => (await args.probeAll([monToGw]))[0]?.answer ?? null);
+    const afterAcceptedReload = await until(15_000, async () => (await args.probeAll([monToGw]))[0]?.answer ?? null);
     return { fabricCheck, ownPolicyCheck, carriedCheck, reloadRefused: refusal === true, reloadLog, afterRefusedReload, afterAcceptedReload };
   } finally {
     writeFileSync(headscale.policyPath, original);
