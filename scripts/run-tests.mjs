@@ -1,11 +1,12 @@
 // Runs the test tiers with node's test runner and tsx. `unit`: pure core, CLI, mocked components
 // (no engine, no Docker). `all`: unit plus the tiers that need real parts (engine parsers and the real
-// llama-server of the conformance tier, promtool, pulumi, docker).
+// llama-server of the conformance tier, promtool, pulumi, the tailnet of test/mesh — headscale and
+// tailscaled in network namespaces —, docker).
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const tiers = { unit: ["test/unit"], all: ["test/unit", "test/conformance", "test/tools", "test/engine", "test/e2e"] };
+const tiers = { unit: ["test/unit"], all: ["test/unit", "test/conformance", "test/tools", "test/engine", "test/mesh", "test/e2e"] };
 const tier = process.argv[2] ?? "unit";
 if (!(tier in tiers)) {
   console.error(`unknown tier '${tier}'; use one of: ${Object.keys(tiers).join(", ")}`);

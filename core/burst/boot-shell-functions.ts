@@ -100,8 +100,11 @@ join_mesh() {
   attempt=1
   while [ "$attempt" -le 5 ]; do
     # tailscale up does not remember flags between runs: pass every one, every time.
-    if tailscale --socket="$TS_SOCKET" up --auth-key="$TS_AUTHKEY" --hostname="$HOST_NAME" --advertise-tags="$TS_TAGS" --accept-dns=false --timeout=60s; then
-      log "joined the tailnet as $HOST_NAME with $TS_TAGS"
+    # The tags come with the auth key (a tagged key tags the node; headscale refuses tags
+    # advertised next to a pre-auth key). TS_LOGIN_SERVER is set only when the host joins
+    # another control server (e.g. headscale).
+    if tailscale --socket="$TS_SOCKET" up ${"$"}{TS_LOGIN_SERVER:+"--login-server=$TS_LOGIN_SERVER"} --auth-key="$TS_AUTHKEY" --hostname="$HOST_NAME" --accept-dns=false --timeout=60s; then
+      log "joined the tailnet as $HOST_NAME with its key's tags ($TS_TAGS)"
       return 0
     fi
     kill -0 "$TAILSCALED_PID" 2>/dev/null || return 1

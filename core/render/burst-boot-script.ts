@@ -8,7 +8,7 @@ export interface BurstBootScriptInput {
   /** Pool name; the host joins the tailnet as `<pool>-<hostIndex>`. */
   readonly pool: string;
   readonly hostIndex: number;
-  /** Tailscale ACL tags the host advertises (its auth key must be allowed them). */
+  /** Tailscale ACL tags the host joins with: its auth key carries them (logged, not advertised). */
   readonly tags: readonly string[];
   /** The engine's full command: the image entrypoint and the recipe's argv. */
   readonly command: readonly string[];
@@ -41,6 +41,11 @@ export interface BurstBootScriptInput {
   readonly stateDir?: string;
   /** Seconds between watchdog polls. @default 60 */
   readonly pollSeconds?: number;
+  /**
+   * Control server the host joins through (`tailscale up --login-server`), e.g. a headscale URL.
+   * @default Tailscale's own (the flag is left out)
+   */
+  readonly loginServer?: string;
 }
 
 /** Instance-environment variables the script reads; set by the burst provider or by Vast. */
@@ -65,6 +70,9 @@ function checkInput(input: BurstBootScriptInput): void {
   ];
   for (const [field, value] of positive) {
     if (!(value > 0) || !Number.isFinite(value)) throw new Error(`renderBurstBootScript: ${field} must be a positive number, got ${value}`);
+  }
+  if (input.loginServer !== undefined && !/^https?:\/\/[A-Za-z0-9.:[\]-]+(\/[A-Za-z0-9._~/-]*)?$/.test(input.loginServer)) {
+    throw new Error(`renderBurstBootScript: loginServer '${input.loginServer}' must be an http(s) URL with a host and an optional path`);
   }
   if (!/^[a-z0-9][a-z0-9-]*$/.test(input.pool) || !Number.isInteger(input.hostIndex) || input.hostIndex < 1) {
     throw new Error(`renderBurstBootScript: hostname '${input.pool}-${input.hostIndex}' must be a DNS label with a host index ≥ 1`);
@@ -161,6 +169,7 @@ export function renderBurstBootScript(input: BurstBootScriptInput): string {
     `BOOT_TIMEOUT_SECONDS=${Math.ceil(input.bootTimeoutMinutes * 60)}`,
     `VAST_API=${shellQuote(input.vastApiUrl ?? "https://console.vast.ai/api/v0")}`,
     `STATE_DIR=${shellQuote(input.stateDir ?? "/var/lib/fabric-burst")}`,
+    ...(input.loginServer !== undefined ? [`TS_LOGIN_SERVER=${shellQuote(input.loginServer)}`] : []),
     'TS_SOCKET="$STATE_DIR/tailscaled.sock"',
     "STARTED_AT=$(date +%s)",
     "ENGINE_PID=''",

@@ -42,7 +42,9 @@ describe("renderBurstBootScript: the homelab burst host", () => {
   });
   it("joins the mesh in userspace mode with every flag, the key read from the environment", () => {
     assert.match(script, /tailscaled --tun=userspace-networking --state=mem: /);
-    assert.match(script, /up --auth-key="\$TS_AUTHKEY" --hostname="\$HOST_NAME" --advertise-tags="\$TS_TAGS" --accept-dns=false/);
+    assert.match(script, /up \$\{TS_LOGIN_SERVER:\+"--login-server=\$TS_LOGIN_SERVER"\} --auth-key="\$TS_AUTHKEY" --hostname="\$HOST_NAME" --accept-dns=false/);
+    assert.doesNotMatch(script, /--advertise-tags/, "the key carries the tags; headscale refuses --advertise-tags with a pre-auth key");
+    assert.doesNotMatch(script, /^TS_LOGIN_SERVER=/m, "Tailscale's own control server unless one is named");
     assert.match(script, /^HOST_NAME='reason-burst-2'$/m);
     assert.match(script, /^TS_TAGS='tag:burst'$/m);
   });
@@ -56,6 +58,22 @@ describe("renderBurstBootScript: the homelab burst host", () => {
     assert.match(script, /^MAX_SECONDS=234900$/m); // 65.25 h: a day of a $1.5/h host share at $0.55/h
     assert.match(script, /^BOOT_TIMEOUT_SECONDS=2100$/m); // 3 × 700 s
     assert.match(script, /DELETE .*"\$VAST_API\/instances\/\$CONTAINER_ID\/"/);
+  });
+});
+
+describe("renderBurstBootScript: another control server (headscale)", () => {
+  const parsed = parseFleet(readFileSync(path.join(__dirname, "../../stacks/homelab.fleet.yaml"), "utf8"));
+  if (!parsed.ok) throw new Error("homelab fleet does not parse");
+  const input = burstBootScriptInput(parsed.fleet, "reason-burst", { hostIndex: 1, hardwareId: "rtx-5090", pricePerHour: 0.55 });
+  it("names it once, quoted, and passes it to tailscale up", () => {
+    const script = renderBurstBootScript({ ...input, loginServer: "https://headscale.example.com" });
+    assert.match(script, /^TS_LOGIN_SERVER='https:\/\/headscale\.example\.com'$/m);
+    assert.equal(spawnSync("sh", ["-n", writeScript("headscale.sh", script)]).status, 0);
+  });
+  it("refuses a login server that is not an http(s) URL", () => {
+    for (const bad of ["headscale.example.com", "https://x/$(id)", "http://a b", "https://x/'"]) {
+      assert.throws(() => renderBurstBootScript({ ...input, loginServer: bad }), /loginServer .* must be an http\(s\) URL/, bad);
+    }
   });
 });
 
@@ -164,7 +182,7 @@ describe("the boot script, run with fake tailscale, a fake engine and a fake Vas
       assert.match(output(), /destroying this instance: idle for 3 s/);
       const ts = readFileSync(path.join(work, "tailscale.log"), "utf8");
       assert.match(ts, /^tailscaled --tun=userspace-networking --state=mem: --socket=\S+tailscaled\.sock$/m);
-      assert.match(ts, /up --auth-key=tskey-auth-TEST --hostname=p-1 --advertise-tags=tag:burst --accept-dns=false --timeout=60s$/m);
+      assert.match(ts, /up --auth-key=tskey-auth-TEST --hostname=p-1 --accept-dns=false --timeout=60s$/m);
       assert.match(ts, /logout$/m);
       assert.equal(readFileSync(path.join(work, "etc", "engine.yaml"), "utf8"), "a: 'b'\n");
       assert.ok(existsSync(path.join(work, "models")));
