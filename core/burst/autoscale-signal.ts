@@ -2,14 +2,14 @@ import type { AutoscaleSignal } from "../fleet/autoscale";
 
 /**
  * The engines' own metric names the controller reads (REFERENCE.md §2–4): requests waiting in the
- * engine's queue, requests being processed now, prompt tokens served (a counter), and vLLM's
+ * engine's queue, requests being processed now, and vLLM's
  * queue-time histogram. Engines missing here (TEI, TensorRT-LLM, Ollama, llama-swap) export none of
  * them and cannot feed a signal.
  */
-export const ENGINE_LOAD_METRICS: Readonly<Record<string, { waiting: string; running: string; promptTokens: string; queueSeconds: string | null }>> = {
-  vllm: { waiting: "vllm:num_requests_waiting", running: "vllm:num_requests_running", promptTokens: "vllm:prompt_tokens_total", queueSeconds: "vllm:request_queue_time_seconds" },
-  sglang: { waiting: "sglang:num_queue_reqs", running: "sglang:num_running_reqs", promptTokens: "sglang:prompt_tokens_total", queueSeconds: null },
-  llamacpp: { waiting: "llamacpp:requests_deferred", running: "llamacpp:requests_processing", promptTokens: "llamacpp:prompt_tokens_total", queueSeconds: null },
+export const ENGINE_LOAD_METRICS: Readonly<Record<string, { waiting: string; running: string; queueSeconds: string | null }>> = {
+  vllm: { waiting: "vllm:num_requests_waiting", running: "vllm:num_requests_running", queueSeconds: "vllm:request_queue_time_seconds" },
+  sglang: { waiting: "sglang:num_queue_reqs", running: "sglang:num_running_reqs", queueSeconds: null },
+  llamacpp: { waiting: "llamacpp:requests_deferred", running: "llamacpp:requests_processing", queueSeconds: null },
 };
 
 /**
@@ -89,20 +89,42 @@ export function signalQuery(input: SignalQueryInput): string {
     + ` or (0 * sum(up{job="litellm"} == 1))`;
 }
 
+/** LiteLLM's per-backend request counter (its Prometheus callback), by entry id `<name>@<backend>`. */
+export const GATEWAY_BACKEND_REQUESTS = "litellm_deployment_total_requests_total";
+
+export interface HostLoadQueryInput {
+  readonly pool: string;
+  readonly engine: string;
+  /** How far back requests the gateway routed to a host count. */
+  readonly windowSeconds: number;
+  /** The fleet's Prometheus scrape interval. */
+  readonly scrapeSeconds: number;
+}
+
 /**
- * Per host slot of a pool: requests waiting or running at any scrape of the last `windowSeconds`
- * plus prompt tokens served meanwhile. 0 means idle over the window; a host streaming one long
- * request is busy (running counts, not only completed requests). Keyed by the host label.
+ * Per host slot of a pool, the traffic users sent it: requests the gateway routed to the host and
+ * completed within the window, plus requests running or waiting on the engine at every scrape of
+ * the last two intervals (a long answer still streaming). 0 means idle. Keyed by the host label.
+ *
+ * The gateway's own health probes are not traffic: LiteLLM probes every backend with a real chat
+ * completion every `healthCheckSeconds`, so the engine's token counters never stop moving. Its
+ * request counter tells them apart — a routed request carries the entry id (`model_id` =
+ * `<route or served name>@<pool>-<n>`), a probe an empty one — and a probe is shorter than a
+ * scrape interval, so it is never in flight at two scrapes in a row. Empty while the gateway is
+ * not scraped: the load is then unknown and the controller keeps the host.
  */
-export function hostLoadQuery(pool: string, engine: string, windowSeconds: number): string {
+export function hostLoadQuery(input: HostLoadQueryInput): string {
+  const { pool, engine } = input;
   const metrics = ENGINE_LOAD_METRICS[engine];
   if (!metrics) throw new Error(`pool ${pool}: engine ${engine} exports no running-requests metric; autoscale needs one of ${Object.keys(ENGINE_LOAD_METRICS).join(", ")}`);
-  const window = `${Math.max(1, Math.round(windowSeconds))}s`;
+  const seconds = (s: number) => `${Math.max(1, Math.round(s))}s`;
   const pool_ = `${BURST_POOL_LABEL}="${pool}"`;
   // One range function per metric name: a range function drops the name, so over a name regex it
   // would leave two series with one label set (Prometheus refuses the query).
-  const over = (metric: string, fn: string) => `sum by (${BURST_HOST_LABEL}) (${fn}(${metric}{${pool_}}[${window}]))`;
-  return [over(metrics.running, "max_over_time"), over(metrics.waiting, "max_over_time"), over(metrics.promptTokens, "increase")].join(" + ");
+  const held = (metric: string) => `sum by (${BURST_HOST_LABEL}) (min_over_time(${metric}{${pool_}}[${seconds(2 * input.scrapeSeconds)}]))`;
+  const inFlight = `(${held(metrics.running)} + ${held(metrics.waiting)})`;
+  const routed = `sum by (${BURST_HOST_LABEL}) (label_replace(increase(${GATEWAY_BACKEND_REQUESTS}{model_id=~".+@${pool}-[0-9]+"}[${seconds(input.windowSeconds)}]), "${BURST_HOST_LABEL}", "$1", "model_id", ".+@(.+)"))`;
+  return `(${inFlight} + (${routed} or 0 * ${inFlight})) and on () (sum(up{job="litellm"} == 1) > 0)`;
 }
 
 /** Per host slot, requests running or waiting at the last scrape: what a drain waits to reach 0. */

@@ -1,5 +1,6 @@
 import { ENGINE_LOAD_METRICS, type RouteEngine, hostInFlightQuery, hostLoadQuery, signalQuery } from "../burst/autoscale-signal";
 import { type AutoscaleSignal, scaleDownThreshold } from "../fleet/autoscale";
+import { durationMs } from "../fleet/primitives";
 import type { Fleet } from "../fleet/schema";
 import { type ResolvedFleet, servedModels } from "./resolve";
 
@@ -24,7 +25,7 @@ export interface AutoscalePlan {
   readonly localEngines: readonly string[];
   /** PromQL: the signal, one number (empty when there is no data). */
   readonly signalQuery: string;
-  /** PromQL: per host slot (label `deployment` = `<pool>-<n>`), its load over the last poll window; 0 = idle. */
+  /** PromQL: per host slot (label `deployment` = `<pool>-<n>`), the users' traffic over the last poll window; 0 = idle. */
   readonly hostLoadQuery: string;
   /** PromQL: per host slot, requests running or waiting now (a drain waits for 0). */
   readonly hostInFlightQuery: string;
@@ -79,7 +80,7 @@ export function planAutoscale(fleet: Fleet, resolved: ResolvedFleet): AutoscaleP
         cooldownSeconds: policy.cooldownSeconds,
         localEngines: engines.map((e) => e.deployment),
         signalQuery: signalQuery({ signal: policy.signal, route: policy.route, engines, cloudModels }),
-        hostLoadQuery: hostLoadQuery(pool.name, engine, HOST_LOAD_WINDOW_SECONDS),
+        hostLoadQuery: hostLoadQuery({ pool: pool.name, engine, windowSeconds: HOST_LOAD_WINDOW_SECONDS, scrapeSeconds: durationMs(fleet.monitoring?.scrapeInterval ?? "15s") / 1000 }),
         hostInFlightQuery: hostInFlightQuery(pool.name, engine),
       }];
     } catch {

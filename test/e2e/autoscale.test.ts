@@ -266,6 +266,12 @@ describe("fabric autoscale: rent on backlog, release when idle (local-test stack
     mark("host released");
     controller.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => controller!.once("exit", (c) => r(c)));
+    // The gateway probed the host all along (a chat completion every healthCheckSeconds): an idle
+    // host is one without user requests, not one without any.
+    const probesQuery = `sum(increase(litellm_deployment_total_requests_total{hashed_api_key="litellm-internal-health-check",api_base=~".*:${slotPort}/v1"}[5m]))`;
+    const probes = await fetch(`${p.monitoring!.url}/api/v1/query?query=${encodeURIComponent(probesQuery)}`)
+      .then((r) => r.json() as Promise<{ data: { result: { value: [number, string] }[] } }>).then((r) => Number(r.data.result[0]?.value[1] ?? 0));
+    mark(`health probes the gateway sent the host while it lived: ${probes.toFixed(1)}`);
 
     console.log("controller log (decisions with their reasons and figures):");
     for (const l of log) if (!/^\s+pulumi: /.test(l.line)) console.log(`  +${((l.at - t0) / 1000).toFixed(1)} s  ${l.line}`);
@@ -276,6 +282,7 @@ describe("fabric autoscale: rent on backlog, release when idle (local-test stack
     assert.deepEqual(failed.map((a) => `${a.detail} at +${((a.at - t0) / 1000).toFixed(1)} s`), [], "zero failed requests through scale-up and scale-down");
     assert.ok(byBurst() >= 1, `the gateway sent the rented host requests (${byBurst()})`);
     assert.ok(hostTokens > 0, "the rented host's own metrics show tokens it generated");
+    assert.ok(probes >= 1, "the gateway health-probed the rented host (so the idle decision was made with probes running)");
     assert.equal(code, 0, "SIGTERM stops the controller cleanly");
     assert.match(log.map((l) => l.line).join("\n"), /drain host 1: 0 requests in flight at 2 scrapes in a row/);
     assert.match(controllerMetrics, /fabric_autoscale_decisions_total\{pool="tiny-burst",action="up"\} 1/);

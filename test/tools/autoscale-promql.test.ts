@@ -58,27 +58,37 @@ describe("autoscale PromQL under the real promtool", () => {
     promtoolTest([{ series: 'up{job="litellm"}', values: "0x20" }], [{ expr, eval_time: "3m", exp_samples: [] }]);
   });
 
-  test("host load: a host that ran a request within the window is busy; one streaming a long request too; an idle one reads 0", () => {
+  test("host load: requests the gateway routed in the window and requests in flight at two scrapes count; health probes do not", () => {
     for (const engine of ["llamacpp", "vllm", "sglang"] as const) {
-      const names = { llamacpp: ["llamacpp:requests_processing", "llamacpp:requests_deferred", "llamacpp:prompt_tokens_total"], vllm: ["vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:prompt_tokens_total"], sglang: ["sglang:num_running_reqs", "sglang:num_queue_reqs", "sglang:prompt_tokens_total"] }[engine];
-      const [running, waiting, tokens] = names;
+      const names = { llamacpp: ["llamacpp:requests_processing", "llamacpp:requests_deferred"], vllm: ["vllm:num_requests_running", "vllm:num_requests_waiting"], sglang: ["sglang:num_running_reqs", "sglang:num_queue_reqs"] }[engine];
+      const [running, waiting] = names;
       const host = (n: number) => `{burst_pool="p",deployment="p-${n}"}`;
-      promtoolTest([
-        // p-1 ran one short request at 45 s (one scrape), nothing since; p-2 streams one long request (no new prompt tokens); p-3 idle.
+      const routed = (id: string) => `litellm_deployment_total_requests_total{model_id="${id}",hashed_api_key="litellm_proxy_master_key"}`;
+      const probes = `litellm_deployment_total_requests_total{model_id="",hashed_api_key="litellm-internal-health-check",api_base="http://p-3:8080/v1"}`;
+      const load = (scrapeSeconds: number) => `(${hostLoadQuery({ pool: "p", engine, windowSeconds: 30, scrapeSeconds })}) > bool 0`;
+      const gatewayUp = { series: 'up{job="litellm"}', values: "1x10" };
+      const hosts = [
+        // p-1: the gateway routed it short requests up to 45 s (under two names: the route and its
+        // served name), each over within a scrape; nothing since.
         { series: `${running}${host(1)}`, values: "0 0 0 1 0 0 0 0 0 0" },
         { series: `${waiting}${host(1)}`, values: "0x10" },
-        { series: `${tokens}${host(1)}`, values: "0 0 0 40 40 40 40 40 40 40" },
+        { series: routed("chat@p-1"), values: "0 1 2 3 3 3 3 3 3 3" },
+        { series: routed("tiny@p-1"), values: "0 0 1 1 1 1 1 1 1 1" },
+        // p-2: streams one long answer the whole time (not completed: the counter has not moved).
         { series: `${running}${host(2)}`, values: "1x10" },
         { series: `${waiting}${host(2)}`, values: "0x10" },
-        { series: `${tokens}${host(2)}`, values: "40x10" },
-        { series: `${running}${host(3)}`, values: "0x10" },
+        // p-3: no user traffic; the gateway probes it every scrape, and one probe was in flight at the 120 s scrape.
+        { series: `${running}${host(3)}`, values: "0 0 0 0 0 0 0 0 1 0" },
         { series: `${waiting}${host(3)}`, values: "0x10" },
-        { series: `${tokens}${host(3)}`, values: "0x10" },
-      ], [
-        { expr: `(${hostLoadQuery("p", engine, 30)}) > bool 0`, eval_time: "60s", exp_samples: [{ labels: '{deployment="p-1"}', value: 1 }, { labels: '{deployment="p-2"}', value: 1 }, { labels: '{deployment="p-3"}', value: 0 }] },
-        { expr: `(${hostLoadQuery("p", engine, 30)}) > bool 0`, eval_time: "135s", exp_samples: [{ labels: '{deployment="p-1"}', value: 0 }, { labels: '{deployment="p-2"}', value: 1 }, { labels: '{deployment="p-3"}', value: 0 }] },
+        { series: probes, values: "0+1x10" },
+      ];
+      promtoolTest([...hosts, gatewayUp], [
+        { expr: load(15), eval_time: "60s", exp_samples: [{ labels: '{deployment="p-1"}', value: 1 }, { labels: '{deployment="p-2"}', value: 1 }, { labels: '{deployment="p-3"}', value: 0 }] },
+        { expr: load(15), eval_time: "135s", exp_samples: [{ labels: '{deployment="p-1"}', value: 0 }, { labels: '{deployment="p-2"}', value: 1 }, { labels: '{deployment="p-3"}', value: 0 }] },
         { expr: hostInFlightQuery("p", engine), eval_time: "135s", exp_samples: [{ labels: '{deployment="p-1"}', value: 0 }, { labels: '{deployment="p-2"}', value: 1 }, { labels: '{deployment="p-3"}', value: 0 }] },
       ]);
+      // The gateway not scraped: no load is known (the controller keeps every host).
+      promtoolTest([...hosts, { series: 'up{job="litellm"}', values: "0x10" }], [{ expr: load(15), eval_time: "135s", exp_samples: [] }]);
     }
   });
 });

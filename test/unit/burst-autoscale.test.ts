@@ -63,10 +63,12 @@ describe("autoscale PromQL", () => {
     assert.equal(signalQuery({ signal: "cloud-fallback-rate", route: "reason", engines: [], cloudModels: ["cloud-deepseek"] }),
       `sum(rate(litellm_deployment_successful_fallbacks_total{requested_model="reason",fallback_model=~"^(cloud-deepseek)$"}[1m])) or (0 * sum(up{job="litellm"} == 1))`);
   });
-  test("host load counts running and waiting requests at any scrape of the window, and prompt tokens served", () => {
-    assert.equal(hostLoadQuery("tiny-burst", "llamacpp", 30),
-      `sum by (deployment) (max_over_time(llamacpp:requests_processing{burst_pool="tiny-burst"}[30s]))`
-      + ` + sum by (deployment) (max_over_time(llamacpp:requests_deferred{burst_pool="tiny-burst"}[30s]))`
-      + ` + sum by (deployment) (increase(llamacpp:prompt_tokens_total{burst_pool="tiny-burst"}[30s]))`);
+  test("host load: the gateway's routed requests to the host (not its probes) and requests held over two scrapes", () => {
+    const q = hostLoadQuery({ pool: "tiny-burst", engine: "llamacpp", windowSeconds: 30, scrapeSeconds: 5 });
+    assert.match(q, /increase\(litellm_deployment_total_requests_total\{model_id=~"\.\+@tiny-burst-\[0-9\]\+"\}\[30s\]\)/);
+    assert.match(q, /min_over_time\(llamacpp:requests_processing\{burst_pool="tiny-burst"\}\[10s\]\)/);
+    assert.match(q, /min_over_time\(llamacpp:requests_deferred\{burst_pool="tiny-burst"\}\[10s\]\)/);
+    assert.doesNotMatch(q, /prompt_tokens/, "the engine's token counters move with every health probe");
+    assert.throws(() => hostLoadQuery({ pool: "p", engine: "tei", windowSeconds: 30, scrapeSeconds: 5 }), /engine tei exports no running-requests metric/);
   });
 });
