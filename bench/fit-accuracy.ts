@@ -16,6 +16,12 @@ export const CLASS_ERROR_REASONS: Readonly<Record<string, string>> = {
   "vllm L40S TP≥2": "one log (Qwen3-235B-A22B-FP8, TP 8 with expert parallelism over PCIe, vLLM 0.10.2): it logged a"
     + " 1.4 GiB activation peak of which the sampler and fused-MoE caches explain 0.7 GiB; the expert-parallel"
     + " dispatch buffers are not modelled, so the fit over-predicts KV there",
+  "vllm GB10": "three logs (vLLM 0.27.1): Qwen3-0.6B is within 2%; two starts of Qwen3.8-27B, a multimodal hybrid (vision"
+    + " tower, 48 Gated DeltaNet layers), are 4.5% and 7.5% over: the 786K start logged a 3.78 GiB activation peak against"
+    + " the 0.95 GiB the text forward and sampler explain (vLLM's profile run also pushes one maximum-size image through the"
+    + " vision encoder, not modelled) and CUDA-graph estimates of 1.56–1.94 GiB against 1.28 modelled; on unified memory vLLM"
+    + " also counts the engine's host-side growth as non-torch (2.45 GiB modelled, 1.7–2.7 GiB in these logs, tens of GiB on"
+    + " cold starts)",
 };
 
 /** Median above which a class needs a stated reason. */

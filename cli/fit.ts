@@ -106,7 +106,7 @@ function resolveRequest(v: Values, io: FitIo): FitRequest {
     engine, engineVersion: v["engine-version"] ?? engineProfile(engine).defaultVersion, tensorParallel, maxNumBatchedTokens: batchedTokens,
   }, gpuMemoryGiB);
   if (utilisation > 1) throw new UsageError(`--gpu-memory-utilization is a fraction in (0, 1], got ${utilisation}; for 90 % pass 0.9`);
-  const engineDefaultSeqs = engine === "vllm" ? vllmSchedulerDefaults(gpuMemoryGiB, hardware.id).maxNumSeqs
+  const engineDefaultSeqs = engine === "vllm" ? vllmSchedulerDefaults(gpuMemoryGiB, hardware.id, hardware.unifiedMemory).maxNumSeqs
     : engine === "llamacpp" || engine === "ollama" ? 1 : engine === "tei" ? 512 : 256;
   const weights = number(v["weights-gib"], "--weights-gib");
   // Unset: what the hardware's OS holds of a unified pool (DGX Spark), else nothing; 0 is allowed.

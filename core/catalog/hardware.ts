@@ -71,6 +71,9 @@ export const hardwareCatalog: readonly HardwareProfile[] = [
     // GiB in the log above, the lowest seen — a headless Spark on kernel 6.17 had 102 of 121.69 GiB
     // free at vLLM's check (MiaAI-Lab/GLM-5.3-Flash-EXL3-2x-DGX-Sparks#47), and vLLM's recipes need 0.85
     // because "GB10's unified memory can't satisfy vLLM's default 0.92" (vllm-project/recipes#632).
+    // Across the Spark startup logs read since (vLLM 0.27–0.28), total − free at the check ranged
+    // 5.6–11.4 GiB (typically 7–9, more with a desktop or k3s up), and DGX OS 7.x (kernel 6.17)
+    // reports 121.69 GiB total; the fixtures carry each log's own total.
     id: "dgx-spark", name: "NVIDIA DGX Spark (GB10)", computeCapability: 12.1, family: "blackwell", cpuArch: "arm64",
     memoryGiB: 119.63, marketingGB: 128, bandwidthGBps: 273, unifiedMemory: true, hostReservedGiB: 7.4, vastNames: [],
   },

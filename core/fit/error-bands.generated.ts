@@ -10,6 +10,7 @@ export const fitErrorBands: readonly FitErrorBand[] = [
   {"engine":"vllm","hardwareClass":"32 GB consumer","logs":1,"medianAbsPercent":1.92,"maxAbsPercent":1.92},
   {"engine":"vllm","hardwareClass":"A100","logs":3,"medianAbsPercent":0.65,"maxAbsPercent":0.9},
   {"engine":"vllm","hardwareClass":"A100 TP≥2","logs":4,"medianAbsPercent":0.16,"maxAbsPercent":7.62},
+  {"engine":"vllm","hardwareClass":"GB10","logs":3,"medianAbsPercent":4.54,"maxAbsPercent":7.52},
   {"engine":"vllm","hardwareClass":"H100/H200","logs":10,"medianAbsPercent":0.07,"maxAbsPercent":1.15},
   {"engine":"vllm","hardwareClass":"H100/H200 TP≥2","logs":4,"medianAbsPercent":0.05,"maxAbsPercent":0.06},
   {"engine":"vllm","hardwareClass":"L40S TP≥2","logs":1,"medianAbsPercent":8.14,"maxAbsPercent":8.14},

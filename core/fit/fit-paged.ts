@@ -4,6 +4,7 @@ import { kvBytesPerToken, vllmKvCapacity } from "./kv-cache";
 import { activationPeak, cudaGraphGiB, nonTorchGiB } from "./overhead";
 import type { FitInput, FitResult } from "./types";
 import { sglangPreLoadUsageGiB, sglangReservedMiB } from "./sglang-behaviour";
+import { vllmUnifiedHostGrowthGiB } from "./unified-memory";
 import { vllmBehaviour, vllmSchedulerDefaults } from "./vllm-behaviour";
 import { estimateWeightsGiB } from "./weights";
 
@@ -28,13 +29,14 @@ function gpuLabel(input: FitInput): string {
 export function fitVllm(input: FitInput): FitResult {
   const arch = input.architecture;
   const behaviour = vllmBehaviour(input.engineVersion);
-  const defaults = vllmSchedulerDefaults(input.gpuMemoryGiB, input.hardwareId);
+  const defaults = vllmSchedulerDefaults(input.gpuMemoryGiB, input.hardwareId, input.unifiedMemory);
   const maxNumBatchedTokens = input.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
   const tp = Math.max(1, input.tensorParallel);
   const weightsGiB = weightsPerGpu(input);
   const activationGiB = activationPeak(arch, { tensorParallel: tp, maxNumSeqs: input.maxNumSeqs, maxNumBatchedTokens,
     samplerBytesPerLogit: behaviour.samplerBytesPerLogit, kernelWorkspaceGiB: behaviour.kernelWorkspaceGiB }).totalGiB;
-  const nonTorch = nonTorchGiB(tp, input.interconnect ?? "nvlink", behaviour.nonTorchSingleGpuGiB);
+  const nonTorch = nonTorchGiB(tp, input.interconnect ?? "nvlink", behaviour.nonTorchSingleGpuGiB)
+    + vllmUnifiedHostGrowthGiB(input.unifiedMemory);
   const cudaGraph = behaviour.subtractsCudaGraphs ? cudaGraphGiB(arch, input.maxNumSeqs) : 0;
   const budgetGiB = input.gpuMemoryGiB * input.gpuMemoryUtilization;
   const poolGiB = budgetGiB - weightsGiB - activationGiB - nonTorch - cudaGraph;

@@ -82,9 +82,14 @@ export interface SchedulerDefaults { readonly maxNumBatchedTokens: number; reado
 /**
  * `vllm serve` defaults: GPUs with ≥ 70 GiB that are not A100s (A100s regress with big batches,
  * vllm#17885) get 8192 batched tokens and 1024 sequences; everything else 2048 and 256.
+ * `get_batch_defaults` reads the size from NVML (`NvmlCudaPlatform.get_device_total_memory`:
+ * `nvmlDeviceGetMemoryInfo(handle).total`), which a unified-memory GB10 does not support (NVML
+ * raises NotSupported, `nvidia-smi` prints "[N/A]"); vLLM catches the error and takes 0 GiB, so a
+ * DGX Spark gets the small defaults. Both GB10 logs in the fixtures show it: CUDA graphs captured
+ * up to batch 512 = 2 × 256 sequences, compile range 2048 (vLLM 0.27.1).
  */
-export function vllmSchedulerDefaults(gpuMemoryGiB: number, hardwareId = ""): SchedulerDefaults {
-  const big = gpuMemoryGiB >= 70 && !hardwareId.toLowerCase().includes("a100");
+export function vllmSchedulerDefaults(gpuMemoryGiB: number, hardwareId = "", unifiedMemory = false): SchedulerDefaults {
+  const big = !unifiedMemory && gpuMemoryGiB >= 70 && !hardwareId.toLowerCase().includes("a100");
   return big ? { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 } : { maxNumBatchedTokens: 2048, maxNumSeqs: 256 };
 }
 

@@ -10,7 +10,7 @@ import type { Deployment, Fleet, Machine } from "../fleet/schema";
 
 /** Engine defaults for max concurrent sequences when a recipe leaves it unset (vLLM's depend on the GPU). */
 function defaultMaxNumSeqs(engine: Recipe["engine"], memoryGiB: number, hardware: HardwareProfile): number {
-  if (engine === "vllm") return vllmSchedulerDefaults(memoryGiB, hardware.id).maxNumSeqs;
+  if (engine === "vllm") return vllmSchedulerDefaults(memoryGiB, hardware.id, hardware.unifiedMemory).maxNumSeqs;
   return engine === "sglang" || engine === "trtllm" ? 256 : 1;
 }
 /** TensorRT-LLM's `free_gpu_memory_fraction` default (serve.py). */

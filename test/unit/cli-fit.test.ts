@@ -33,6 +33,20 @@ describe("fabric fit", () => {
     assert.match(r.out, /^fits: needs .* 0\.40 × 31\.36 = 12\.5 GiB rtx-5090 gives this engine/m);
   });
 
+  it("on a DGX Spark prints the GB10 band measured from real logs, not 'error unknown', with vLLM's small GB10 batch defaults", () => {
+    const r = fit(["--model", "qwen3-8b", "--gpu", "dgx-spark", "--max-model-len", "32768", "--gpu-memory-utilization", "0.8",
+      "--engine-version", "0.27.1"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^KV tokens {3}[\d,]+  \(±[\d.]+% on GB10 \(median [\d.]+%\) — \d+ vLLM logs\)$/m);
+    assert.doesNotMatch(r.out, /error unknown/);
+    const json = fit(["--model", "qwen3-8b", "--gpu", "dgx-spark", "--max-model-len", "32768", "--gpu-memory-utilization", "0.8",
+      "--engine-version", "0.27.1", "--json"]);
+    const parsed = JSON.parse(json.out) as { maxNumSeqs: number; nonTorchGiB: number; kvErrorBand: { hardwareClass: string } };
+    assert.equal(parsed.kvErrorBand.hardwareClass, "GB10");
+    assert.ok(parsed.nonTorchGiB > 2, "unified memory: the engine's host-side growth is booked as non-torch");
+    assert.equal(parsed.maxNumSeqs, 256, "NVML reports no memory on GB10, so vLLM keeps 256 sequences");
+  });
+
   it("--other-gib: memory a desktop holds makes vLLM refuse a utilisation it cannot get, and the JSON carries the KV band", () => {
     const r = fit(["--model", "llama-3.1-8b", "--gpu", "rtx-4090", "--max-model-len", "8192", "--gpu-memory-utilization", "0.98",
       "--other-gib", "0.8"]);

@@ -26,6 +26,12 @@ describe("KV error bands (core/fit/error-bands.generated.ts)", () => {
     assert.equal(hardwareClass("dgx-spark", 1), "GB10");
   });
 
+  it("measure GB10 from at least three real vLLM logs, and print the band instead of 'error unknown'", () => {
+    const gb10 = errorBandFor("vllm", "dgx-spark", 1) ?? assert.fail("no GB10 band");
+    assert.ok(gb10.logs >= 3, `${gb10.logs} GB10 logs`);
+    assert.match(formatErrorBand(gb10, "vllm", "GB10"), /^±\d+\.\d% on GB10 \(median \d+\.\d%\) — \d+ vLLM logs$/);
+  });
+
   it("format the band with n and round it up, and say so when no log of the class exists", () => {
     const band = { engine: "vllm", hardwareClass: "H100/H200", logs: 10, medianAbsPercent: 0.07, maxAbsPercent: 1.15 };
     assert.equal(formatErrorBand(band, "vllm", "H100/H200"), "±1.2% on H100/H200 (median 0.1%) — 10 vLLM logs");
@@ -35,7 +41,9 @@ describe("KV error bands (core/fit/error-bands.generated.ts)", () => {
   it("look bands up by engine, GPU and tensor parallelism; plans take the wider of TP 1 and TP ≥ 2", () => {
     assert.equal(errorBandFor("vllm", "h100-80gb", 1)?.hardwareClass, "H100/H200");
     assert.equal(errorBandFor("vllm", "h100-80gb", 4)?.hardwareClass, "H100/H200 TP≥2");
-    assert.equal(errorBandFor("vllm", "dgx-spark", 1), undefined);
+    assert.equal(errorBandFor("vllm", "dgx-spark", 1)?.hardwareClass, "GB10");
+    assert.equal(errorBandFor("sglang", "dgx-spark", 1), undefined, "no SGLang log from a GB10 yet");
+    assert.equal(errorBandFor("vllm", "rtx-4080", 1), undefined);
     const a100 = [errorBandFor("vllm", "a100-80gb", 1), errorBandFor("vllm", "a100-80gb", 2)].map((b) => b?.maxAbsPercent ?? 0);
     assert.equal(widestErrorBandFor("vllm", "a100-80gb")?.maxAbsPercent, Math.max(...a100));
   });

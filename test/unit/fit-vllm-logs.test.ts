@@ -19,6 +19,14 @@ const KNOWN_OUTLIERS: Readonly<Record<string, { readonly bound: number; readonly
     bound: 8,
     why: "expert-parallel FP8 MoE logged 1.4 GiB of activation; sampler + MoE caches explain 0.7 GiB",
   },
+  "Qwen3.8-27B DGX Spark 0.92 786K (GB10, hybrid)": {
+    bound: 8,
+    why: "multimodal hybrid on GB10: 3.78 GiB activation peak (vision encoder profiled) and 1.94 GiB CUDA-graph estimate vs 0.95 and 1.28 modelled",
+  },
+  "Qwen3.8-27B DGX Spark 0.92 32K (GB10, hybrid)": {
+    bound: 6,
+    why: "the same multimodal hybrid at 32K: vision-encoder profile and a 1.56 GiB CUDA-graph estimate vs 1.28 modelled",
+  },
   "Qwen2-7B A100-40GB TP2 across nodes": {
     bound: 8,
     why: "two Ray pods on two nodes: NCCL runs over the network (0.86 GiB more than two GPUs in one node logged); not modelled",

@@ -129,6 +129,8 @@ describe("vLLM mechanism", () => {
     assert.deepEqual(vllmSchedulerDefaults(79.19, "h100-80gb"), { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 });
     assert.deepEqual(vllmSchedulerDefaults(79.15, "a100-80gb"), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
     assert.deepEqual(vllmSchedulerDefaults(31.36), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
+    // GB10: NVML cannot report unified memory, vLLM reads 0 GiB and keeps the small defaults.
+    assert.deepEqual(vllmSchedulerDefaults(119.63, "dgx-spark", true), { maxNumBatchedTokens: 2048, maxNumSeqs: 256 });
     assert.deepEqual(cudaGraphCaptureSizes(8), [1, 2, 4, 8, 16]);
     assert.equal(cudaGraphCaptureSizes(1024).length, 51, "logged: PIECEWISE=51 (largest=512)");
   });
