@@ -5,6 +5,7 @@ import { runCheck } from "./check";
 import { runFit } from "./fit";
 import { type CliIo, processIo } from "./io";
 import { runPlan } from "./plan";
+import { runTune } from "./tune";
 
 const HELP = `fabric — review what 'pulumi up' would deploy, offline
 
@@ -39,6 +40,10 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
       });
       case "bench": return runBenchCommand(rest, io).catch((e: Error) => {
         io.err(`fabric bench: internal error: ${e.message}`);
+        return 70;
+      });
+      case "tune": return runTune(rest, io).catch((e: Error) => {
+        io.err(`fabric tune: internal error: ${e.message}`);
         return 70;
       });
       case "check": return runCheck(rest, io);

@@ -18,6 +18,8 @@ export interface StackTarget {
 }
 
 export interface StackFleet {
+  /** The Pulumi project name (Pulumi.yaml). */
+  readonly projectName: string;
   readonly fleetPath: string;
   readonly fleet: Fleet;
   readonly plan: Plan;
@@ -34,7 +36,8 @@ export async function loadStackFleet(stackName: string, projectDir: string, read
   if (!fleetPath) throw new Error(`stack ${stackName} has no fabric:fleet config`);
   const parsed = parseFleet(readFile(resolve(projectDir, fleetPath)));
   if (!parsed.ok) throw new Error(`${fleetPath}: ${parsed.violations.map((v) => `${v.path}: ${v.message}`).join("; ")}`);
-  return { fleetPath, fleet: parsed.fleet, plan: plan(parsed.fleet), config };
+  const projectName = (await stack.workspace.projectSettings()).name;
+  return { projectName, fleetPath, fleet: parsed.fleet, plan: plan(parsed.fleet), config };
 }
 
 export function engineMetricsUrl(e: EnginePlan): string | null {
