@@ -63,3 +63,17 @@ export function renderBenchMarkdown(report: BenchReport): string {
     ...(report.slo ? ["", ...sloLines(report).map((l) => (l.startsWith("  ") ? `- ${l.trim()}` : `**${l}**`))] : []),
   ].join("\n");
 }
+
+/** The PR comment's benchmark section: the Markdown table and, when given, the chart's image. */
+export function renderBenchSection(report: BenchReport, chartUrl?: string): string {
+  return ["### Benchmark", "", renderBenchMarkdown(report), ...(chartUrl ? ["", `![throughput and TTFT p95 against concurrency](${chartUrl})`] : []), ""].join("\n");
+}
+
+/** A `fabric bench --json` document read back, checked for the fields the renderers use. */
+export function parseBenchReport(text: string): BenchReport {
+  const value = JSON.parse(text) as Partial<BenchReport>;
+  if (typeof value.target !== "string" || typeof value.model !== "string" || !Array.isArray(value.levels) || typeof value.profile !== "object") {
+    throw new Error("not the JSON of `fabric bench --json` (needs target, model, profile and levels)");
+  }
+  return value as BenchReport;
+}

@@ -1,6 +1,9 @@
 // core/bench: vLLM's metric definitions on hand-made request records, the SLO check's wording with
-// the numbers, deterministic prompts, and the rendered table, Markdown and SVG.
+// the numbers, deterministic prompts, the rendered table, Markdown and SVG, and the PR comment's
+// bench section.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { niceMax, renderBenchSvg } from "../../core/bench/chart-svg";
@@ -9,6 +12,8 @@ import { type BenchReport, renderBenchMarkdown, renderBenchTable } from "../../c
 import { checkSlo } from "../../core/bench/slo-check";
 import { type RequestRecord, distribution, summarizeLevel, tpotMs } from "../../core/bench/summary";
 import { BenchProfile, RecipeSlo } from "../../core/fleet/slo";
+import { prComment } from "../../scripts/pr-comment";
+import { repoRoot } from "../support/stacks";
 
 const ok = (ttftMs: number, e2eMs: number, outputTokens: number, itlMs: number[] = []): RequestRecord =>
   ({ ok: true, ttftMs, e2eMs, itlMs, outputTokens, inputTokens: 10 });
@@ -120,5 +125,23 @@ describe("rendering", () => {
     assert.ok(svg.includes("a&#60;b") && !svg.includes("a<b"));
     assert.equal((svg.match(/<polyline /g) ?? []).length, 2, "one line per panel");
     assert.deepEqual([niceMax(0), niceMax(3), niceMax(11), niceMax(4900)], [1, 5, 20, 5000]);
+  });
+});
+
+describe("the PR comment embeds a bench", () => {
+  const level = summarizeLevel({ concurrency: 1, rate: null }, [ok(100, 1000, 10)], 1);
+  const report: BenchReport = { target: "route chat via http://127.0.0.1:4000", model: "chat", profile: BenchProfile.parse({}), levels: [level] };
+  const files: Record<string, string> = { "bench.json": JSON.stringify(report), "bad.json": "{}" };
+  const readFile = (p: string) => files[p] ?? readFileSync(p, "utf8");
+
+  test("--bench appends the table and the chart after the plan; a JSON that is not a bench exits 2", () => {
+    const fleet = join(repoRoot, "stacks/local.fleet.yaml");
+    const run = prComment([fleet, "--bench", "bench.json", "--bench-chart", "https://example.invalid/bench.svg"], readFile);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /^## inference-fabric plan/);
+    assert.match(run.out, /### Benchmark\n\n_route chat via http:\/\/127\.0\.0\.1:4000, model chat: [^\n]*_\n\n\| level \|[\s\S]*\| c=1 \| 1\/0 \|[\s\S]*!\[throughput and TTFT p95 against concurrency\]\(https:\/\/example\.invalid\/bench\.svg\)\n$/);
+    const bad = prComment([fleet, "--bench", "bad.json"], readFile);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^bad\.json: not the JSON of `fabric bench --json`/);
   });
 });
