@@ -17,6 +17,7 @@ import type { BenchRun } from "../../cli/bench/run";
 import { isHostPath } from "../../components/docker/container-args";
 import { placedContainers } from "../../components/plan-containers";
 import { engineCountersOf } from "../../cli/bench/engine-counters";
+import { renderBenchMarkdown } from "../../core/bench/report";
 import type { TuneCandidate } from "../../core/bench/tune";
 import type { Distribution } from "../../core/bench/summary";
 import type { Plan } from "../../core/plan/types";
@@ -135,7 +136,7 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     doc.setIn(["recipes", "tiny-p1"], { ...base, maxNumSeqs: 1 });
     doc.setIn(["recipes", "tiny-p4"], { ...base, maxNumSeqs: 4 });
     doc.setIn(["recipes", "tiny-slo"], { ...base, slo: { ttftP95Ms: 1, atConcurrency: 1, profile: { requests: 4, warmup: 1, outputTokens: 8, inputTokens: 32 } } });
-    writeFileSync(path, doc.toString());
+    writeFileSync(path, doc.toString({ flowCollectionPadding: false, lineWidth: 0 }));
     const planned = runCli(["plan", path, "--json"]);
     assert.equal(planned.code, 0, planned.stderr);
     plan0 = JSON.parse(planned.stdout) as Plan;
@@ -171,7 +172,7 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
   });
 
   /** The counters moved by the bench plus k whole probes (k ≥ 0): nothing else talks to the engines. */
-  function assertCounted(run: BenchRun, before: { out: number; prompt: number }, afterRun: { out: number; prompt: number }, label: string): void {
+  function assertCounted(run: BenchRun, before: { out: number; prompt: number }, afterRun: { out: number; prompt: number }, label: string): number {
     const extraOut = afterRun.out - before.out - run.sent.outputTokens;
     const extraPrompt = afterRun.prompt - before.prompt - run.sent.inputTokens;
     const probes = extraOut / probe.out;
@@ -182,6 +183,7 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     const ownExtra = run.engineCounters!.outputTokens! - run.sent.outputTokens;
     assert.ok(ownExtra >= 0 && ownExtra <= extraOut && ownExtra % probe.out === 0, `${label}: the bench's own counter reading is off by whole probes only (${ownExtra})`);
     assert.equal(run.engineCounters!.promptTokens! - run.sent.inputTokens, (ownExtra / probe.out) * probe.prompt, `${label}: and its prompt tokens too`);
+    return probes;
   }
 
   it("3. fabric bench --deployment tiny-1: the engine's counters moved by the tokens the usage reported", async () => {
@@ -206,9 +208,14 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     const svg = join(project.dir, "out", "bench.svg");
     const r = await fabric(["bench", "--route", "chat", "--stack", STACK, "--cwd", project.dir, "--concurrency", "1,2,4", "--requests", "12", "--warmup", "2", "--output-tokens", "16", "--input-tokens", "64", "--json", "--svg", svg]);
     const afterRun = await engineCounters();
-    await sleep(500);
-    const requestsAfter = await gatewayRequests(gatewayUrl);
     assert.equal(r.status, 0, tail(r));
+    const sentRequests = (JSON.parse(r.stdout) as BenchRun).sent.requests;
+    // LiteLLM counts a request in its success callback, just after the response: poll briefly.
+    let requestsAfter = await gatewayRequests(gatewayUrl);
+    for (let i = 0; i < 20 && requestsAfter - requestsBefore < sentRequests; i++) {
+      await sleep(500);
+      requestsAfter = await gatewayRequests(gatewayUrl);
+    }
     assert.ok(!`${r.stdout}${r.stderr}`.includes(masterKey), "the master key is never printed");
     const run = JSON.parse(r.stdout) as BenchRun;
     assert.deepEqual(run.levels.map((l) => l.concurrency), [1, 2, 4]);
@@ -218,9 +225,22 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
       if (l.completed > 0) assertOrdered(`c=${l.concurrency} TTFT`, l.ttftMs);
     }
     assert.match(readFileSync(svg, "utf8"), /^<svg [\s\S]*TTFT p95[\s\S]*<\/svg>\n$/);
-    assert.equal(requestsAfter - requestsBefore, run.sent.requests, "the gateway's own request counter moved by the requests sent (probes are not proxied requests)");
-    if (run.sent.completed === run.sent.requests) assertCounted(run, before, afterRun, "bench --route chat");
-    else {
+    console.log(renderBenchMarkdown(run));
+    // FABRIC_BENCH_ARTIFACTS=DIR keeps the chart and the table (the README's figures come from there).
+    const artifacts = process.env.FABRIC_BENCH_ARTIFACTS;
+    if (artifacts) {
+      cpSync(svg, join(artifacts, "bench-local.svg"));
+      writeFileSync(join(artifacts, "bench-local.md"), `${renderBenchMarkdown(run)}\n`);
+      writeFileSync(join(artifacts, "bench-local.json"), r.stdout);
+    }
+    console.log(`route chat: the gateway's request counter moved by ${requestsAfter - requestsBefore}; the bench sent ${run.sent.requests}`);
+    if (run.sent.completed === run.sent.requests) {
+      const probes = assertCounted(run, before, afterRun, "bench --route chat");
+      // Health probes may be logged by the same callback; nothing else is.
+      assert.ok([run.sent.requests, run.sent.requests + probes].includes(requestsAfter - requestsBefore),
+        `the gateway's own request counter moved by the requests sent (${run.sent.requests}, + ${probes} probes at most): ${requestsAfter - requestsBefore}`);
+    } else {
+      assert.ok(requestsAfter - requestsBefore >= run.sent.completed, "the gateway counted at least the completed requests");
       // A failed request through LiteLLM may have reached an engine (and been retried): only a bound holds.
       console.log(`route chat: ${run.sent.requests - run.sent.completed} requests failed through the gateway; counters checked as a lower bound`);
       assert.ok(afterRun.out - before.out >= run.sent.outputTokens);
@@ -260,7 +280,7 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     assert.match(r.stdout, new RegExp(`winner: ${report.winner.recipe} \\(recipe hash ${report.winner.recipeHash}\\)`));
     assert.match(readFileSync(join(reportDir, "report.md"), "utf8"), /## tiny-p4 \([0-9a-f]{12}\)[\s\S]*\| c=4 \|/);
     assert.match(readFileSync(join(reportDir, "chart.svg"), "utf8"), /tiny-p1[\s\S]*tiny-p4/);
-    assert.match(r.stdout, new RegExp(`^-  - \\{name: tiny, recipe: tiny-chat, machine: local, port: 8081, replicas: 2\\}$\\n^\\+  - \\{name: tiny, recipe: ${report.winner.recipe}, machine: local, port: 8081, replicas: 2\\}$`, "m"));
+    assert.match(r.stdout, new RegExp(`^-  - \\{name: tiny, recipe: tiny-chat, machine: local, port: 8081, replicas: 2\\}$\\n^\\+  - \\{name: tiny, recipe: ${report.winner.recipe}, machine: local, port: 8081, replicas: 2\\}$`, "m"), "the diff: that one line");
     const fleetAfter = readFileSync(join(project.dir, FLEET), "utf8");
     assert.equal(fleetAfter, fleetBefore.replace("recipe: tiny-chat, machine: local", `recipe: ${report.winner.recipe}, machine: local`), "--write changed that one line");
   });
@@ -271,7 +291,7 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     const winner = String((doc.getIn(["deployments", 0]) as { get(k: string): unknown }).get("recipe"));
     doc.setIn(["recipes", winner, "maxModelLen"], 2048);
     doc.setIn(["recipes", winner, "slo"], { ttftP95Ms: 1, atConcurrency: 1, profile: { requests: 4, warmup: 1, outputTokens: 8, inputTokens: 32 } });
-    writeFileSync(path, doc.toString());
+    writeFileSync(path, doc.toString({ flowCollectionPadding: false, lineWidth: 0 }));
     const planned = runCli(["plan", path, "--json"]);
     const plan1 = JSON.parse(planned.stdout) as Plan;
     const current = stackContainers().filter((n) => /^tiny-\d-/.test(n));
