@@ -71,7 +71,8 @@ export async function upScratch(d: ScratchDeploy): Promise<void> {
     const text = `${lines.join("")}\n${(e as Error).message}`;
     const errors = [...new Set(text.split("\n").map((l) => l.trim()).filter((l) => /^error: /.test(l) || /SLO gate after/.test(l)))];
     const gate = errors.find((l) => /SLO gate after/.test(l));
-    throw new Error(gate ? gate.replace(/^.*?(SLO gate after)/, "$1") : errors.slice(0, 3).join(" | ") || (e as Error).message.split("\n")[0]!);
+    // The gate's advice on rolling back is for a fleet's rollout, not for a candidate: keep the figures.
+    throw new Error(gate ? gate.replace(/^.*?(SLO gate after)/, "$1").replace(/ The earlier waves[\s\S]*$/, "") : errors.slice(0, 3).join(" | ") || (e as Error).message.split("\n")[0]!);
   }
 }
 

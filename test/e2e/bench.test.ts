@@ -301,6 +301,8 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     const up = await pulumi(["up", "--yes", "--skip-preview"], 900_000);
     console.log(`SLO-gated up (${up.seconds.toFixed(1)} s), status ${up.status}:\n${tail(up, 12)}`);
     assert.notEqual(up.status, 0, "the up fails at the gate");
+    const gateLine = `${up.stdout}\n${up.stderr}`.split("\n").find((l) => l.includes("SLO gate after rollout wave"));
+    console.log(`the gate's message: ${gateLine?.trim()}`);
     assert.match(`${up.stdout}${up.stderr}`, /SLO gate after rollout wave 1: tiny-1 \(recipe [a-z0-9-]+\) at concurrency 1: TTFT p95 [\d.]+ ms > 1 ms \(missed by [\d.]+ ms\)/);
     assert.equal(state(new1!), "running healthy", "wave 1 rolled");
     assert.equal(state(new2!), "missing", "wave 2 never started");
