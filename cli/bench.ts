@@ -8,6 +8,7 @@ import { type BenchPrompt, promptsFromJsonl } from "../core/bench/prompts";
 import { renderBenchMarkdown, renderBenchTable } from "../core/bench/report";
 import type { GoodputSlo } from "../core/bench/summary";
 import { BenchProfile, RecipeSlo } from "../core/fleet/slo";
+import { type LoadTarget, clientFor } from "./bench/load";
 import { type Level, runBench } from "./bench/run";
 import { type StackTarget, deploymentTarget, loadStackFleet, routeTarget } from "./bench/stack-target";
 import { type CliIo, EXIT } from "./io";
@@ -15,7 +16,7 @@ import { type CliIo, EXIT } from "./io";
 export const BENCH_USAGE = `usage: fabric bench (--route NAME --stack S | --deployment NAME --stack S | --url URL [--model M]) [options]
   --route NAME          a gateway route of the stack (the master key comes from the stack config)
   --deployment NAME     one engine of the stack directly, e.g. tiny-1
-  --url URL             any OpenAI-compatible base URL (…/v1); key from --api-key-env VAR
+  --url URL             any OpenAI-compatible base URL (…/v1); key from --api-key-env VAR; --model default: the first of GET /models
   --stack S [--cwd DIR] the Pulumi stack whose fabric:fleet and config to read (PULUMI_CONFIG_PASSPHRASE as for pulumi up)
   --concurrency 1,2,4   concurrency levels (default 1,2,4)   | --rate 0.5,1  Poisson request rates instead
   --requests N          measured requests per level (default 32)
@@ -77,6 +78,16 @@ export function profileFromFlags(values: Record<string, unknown>): BenchProfile 
   return parsed.data;
 }
 
+/** Without --model: the first model the server lists (GET /models), else "default". */
+async function firstModel(target: LoadTarget): Promise<string> {
+  try {
+    for await (const m of clientFor(target, 10_000).models.list()) return m.id;
+  } catch {
+    // A server without /models (or not up yet): the requests will say what is wrong.
+  }
+  return "default";
+}
+
 async function resolveTarget(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<StackTarget> {
   const given = ["route", "deployment", "url"].filter((k) => values[k] !== undefined);
   if (given.length !== 1) throw new BadInput("give exactly one of --route, --deployment, --url");
@@ -86,7 +97,8 @@ async function resolveTarget(values: Record<string, string | boolean | undefined
     const apiKey = typeof keyEnv === "string" ? process.env[keyEnv] ?? "" : "";
     if (typeof keyEnv === "string" && !apiKey) throw new BadInput(`--api-key-env ${keyEnv}: that environment variable is empty`);
     const metrics = typeof values["engine-metrics"] === "string" ? values["engine-metrics"].split(",") : [];
-    return { target: { baseUrl: base, apiKey, model: typeof values.model === "string" ? values.model : "default" }, describe: base, engineMetrics: metrics };
+    const model = typeof values.model === "string" ? values.model : await firstModel({ baseUrl: base, apiKey, model: "" });
+    return { target: { baseUrl: base, apiKey, model }, describe: base, engineMetrics: metrics };
   }
   if (typeof values.stack !== "string") throw new BadInput(`--${given[0]} needs --stack (the stack whose fleet and config to read)`);
   const stack = await loadStackFleet(values.stack, resolve(typeof values.cwd === "string" ? values.cwd : process.cwd()), io.readFile);

@@ -60,7 +60,7 @@ export interface LevelSummary {
   readonly requestsPerSecond: number;
   /** Output tokens per second, all sequences together. */
   readonly outputTokensPerSecond: number;
-  /** Output tokens per second of one sequence while it decodes: the mean of 1000 / TPOT. */
+  /** Output tokens per second of one sequence while it decodes: 1000 / mean TPOT. */
   readonly outputTokensPerSecondPerSequence: number | null;
   /** Requests per second that met every goodput threshold; null without thresholds. */
   readonly goodput: number | null;
@@ -74,6 +74,12 @@ export function distribution(values: readonly number[]): Distribution | null {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => quantileSorted(sorted, p) as number;
   return { mean: mean(sorted) as number, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+/** 1000 / mean TPOT: the reciprocal of the mean, not the mean of reciprocals (one bundled chunk would dominate those). */
+function perSequence(tpots: readonly number[]): number | null {
+  const m = mean(tpots);
+  return m !== undefined && m > 0 ? 1000 / m : null;
 }
 
 /** TPOT of one request, or null when it has fewer than two output tokens. */
@@ -118,7 +124,7 @@ export function summarizeLevel(
     e2eMs: distribution(ok.map((r) => r.e2eMs)),
     requestsPerSecond: ok.length / seconds || 0,
     outputTokensPerSecond: outputTokens / seconds || 0,
-    outputTokensPerSecondPerSequence: tpots.length > 0 ? (mean(tpots.map((t) => (t > 0 ? 1000 / t : 0))) as number) : null,
+    outputTokensPerSecondPerSequence: perSequence(tpots),
     goodput: hasGoodput ? ok.filter((r) => meetsGoodput(r, goodputSlo)).length / seconds || 0 : null,
     errors: [...new Set(records.flatMap((r) => (r.error ? [r.error] : [])))].slice(0, 5),
   };
