@@ -14,6 +14,10 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/** Where a level sits on the x axis: its concurrency, or its request rate for a fixed-rate sweep. */
+const levelX = (l: LevelSummary): number | null => l.concurrency ?? l.rate;
+const xLabel = (series: readonly ChartSeries[]) => (series.some((s) => s.levels.some((l) => l.concurrency !== null)) ? "concurrency" : "requests/s");
+
 /** A rounded-up axis maximum (1, 2 or 5 × 10^k) so tick labels stay readable. */
 export function niceMax(value: number): number {
   if (!(value > 0)) return 1;
@@ -22,8 +26,8 @@ export function niceMax(value: number): number {
 }
 
 function panel(x0: number, title: string, unit: string, series: readonly ChartSeries[], value: (l: LevelSummary) => number | null): string[] {
-  const points = series.map((s) => s.levels.filter((l) => l.concurrency !== null && value(l) !== null)
-    .map((l) => ({ x: l.concurrency as number, y: value(l) as number })));
+  const points = series.map((s) => s.levels.filter((l) => levelX(l) !== null && value(l) !== null)
+    .map((l) => ({ x: levelX(l) as number, y: value(l) as number })));
   const xs = [...new Set(points.flat().map((p) => p.x))].sort((a, b) => a - b);
   const yMax = niceMax(Math.max(0, ...points.flat().map((p) => p.y)));
   const px = (x: number) => x0 + (xs.length <= 1 ? PANEL.width / 2 : (xs.indexOf(x) / (xs.length - 1)) * PANEL.width);
@@ -36,19 +40,19 @@ function panel(x0: number, title: string, unit: string, series: readonly ChartSe
     `<text x="${x0 - 6}" y="${PANEL.bottom + 4}" text-anchor="end">0</text>`,
     `<text x="${x0 - 6}" y="${PANEL.top - 8}" text-anchor="start" fill="#555">${escapeXml(unit)}</text>`,
     ...xs.map((x) => `<text x="${round(px(x))}" y="${PANEL.bottom + 16}" text-anchor="middle">${x}</text>`),
-    `<text x="${x0 + PANEL.width / 2}" y="${PANEL.bottom + 32}" text-anchor="middle" fill="#555">concurrency</text>`,
+    `<text x="${x0 + PANEL.width / 2}" y="${PANEL.bottom + 32}" text-anchor="middle" fill="#555">${xLabel(series)}</text>`,
   ];
   points.forEach((pts, i) => {
     const color = COLORS[i % COLORS.length];
     if (pts.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${round(px(p.x))},${round(py(p.y))}`).join(" ")}"/>`);
-    for (const p of pts) out.push(`<circle cx="${round(px(p.x))}" cy="${round(py(p.y))}" r="3" fill="${color}"><title>${escapeXml(`${series[i]!.name}: ${round(p.y)} ${unit} at concurrency ${p.x}`)}</title></circle>`);
+    for (const p of pts) out.push(`<circle cx="${round(px(p.x))}" cy="${round(py(p.y))}" r="3" fill="${color}"><title>${escapeXml(`${series[i]!.name}: ${round(p.y)} ${unit} at ${xLabel(series)} ${p.x}`)}</title></circle>`);
   });
   return out;
 }
 
 /**
  * The bench chart as a standalone SVG: output tokens/s (aggregate) and TTFT p95 against
- * concurrency, one line per series. Plain text, deterministic for the same figures.
+ * concurrency (or request rate), one line per series. Plain text, deterministic for the same figures.
  */
 export function renderBenchSvg(series: readonly ChartSeries[]): string {
   const legend = series.map((s, i) => `<g><rect x="${60 + i * 170}" y="${H - 14}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${74 + i * 170}" y="${H - 5}">${escapeXml(s.name)}</text></g>`);

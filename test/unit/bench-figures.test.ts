@@ -125,6 +125,9 @@ describe("rendering", () => {
     assert.ok(svg.includes("a&#60;b") && !svg.includes("a<b"));
     assert.equal((svg.match(/<polyline /g) ?? []).length, 2, "one line per panel");
     assert.deepEqual([niceMax(0), niceMax(3), niceMax(11), niceMax(4900)], [1, 5, 20, 5000]);
+    const byRate = renderBenchSvg([{ name: "r", levels: [{ ...level, concurrency: null, rate: 0.5 }, { ...level, concurrency: null, rate: 2 }] }]);
+    assert.match(byRate, />requests\/s</);
+    assert.equal((byRate.match(/<circle /g) ?? []).length, 4, "a fixed-rate sweep is drawn against its rates");
   });
 });
 
