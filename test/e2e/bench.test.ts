@@ -220,7 +220,7 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     const quiet = await afterProbeRound();
     const [before, requestsBefore] = [await engineCounters(), await gatewayRequests(gatewayUrl)];
     const svg = join(project.dir, "out", "bench.svg");
-    const r = await fabric(["bench", "--route", "chat", "--stack", STACK, "--cwd", project.dir, "--concurrency", "1,2,4", "--requests", "12", "--warmup", "2", "--output-tokens", "16", "--input-tokens", "64", "--json", "--svg", svg]);
+    const r = await fabric(["bench", "--route", "chat", "--stack", STACK, "--cwd", project.dir, "--concurrency", "1,2,4", "--requests", "12", "--warmup", "2", "--output-tokens", "16", "--input-tokens", "64", "--goodput", "ttft:100,tpot:5", "--json", "--svg", svg]);
     const afterRun = await engineCounters();
     assert.equal(r.status, 0, tail(r));
     const sentRequests = (JSON.parse(r.stdout) as BenchRun).sent.requests;
@@ -236,6 +236,7 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     for (const l of run.levels) {
       console.log(`route chat c=${l.concurrency}: ${l.completed} ok, ${l.failed} failed (${l.errors.join("; ")}), TTFT p50/p95/p99 ${l.ttftMs?.p50.toFixed(1)}/${l.ttftMs?.p95.toFixed(1)}/${l.ttftMs?.p99.toFixed(1)} ms, ${l.outputTokensPerSecond.toFixed(1)} tok/s`);
       assert.equal(l.requests, 12);
+      assert.ok(l.goodput !== null && l.goodput >= 0 && l.goodput <= l.requestsPerSecond + 1e-9, `goodput ${l.goodput} ≤ req/s ${l.requestsPerSecond}`);
       if (l.completed > 0) assertOrdered(`c=${l.concurrency} TTFT`, l.ttftMs);
     }
     assert.match(readFileSync(svg, "utf8"), /^<svg [\s\S]*TTFT p95[\s\S]*<\/svg>\n$/);
