@@ -66,11 +66,12 @@ async function tuneOne(stack: StackFleet, recipe: string, index: number, o: { st
     const t0 = Date.now();
     await upScratch(deploy);
     o.say(`fabric tune: ${recipe} up in ${((Date.now() - t0) / 1000).toFixed(1)} s; benching`);
-    const slo = stack.fleet.recipes[recipe]!.slo;
+    // A recipe's SLO was checked by the gate of the scratch up, with its own profile; this bench is
+    // the tune's one profile for every candidate.
     const report = await runBench({
       target: { baseUrl: `http://${engine.address}:${engine.port}/v1`, apiKey: "", model: engine.servedName },
       describe: `${recipe} on ${o.machine} (scratch stack ${deploy.stackName})`, profile: o.profile, levels: o.levels,
-      engineMetrics: [engineMetricsUrl(engine) ?? []].flat(), ...(slo ? { slo: { ...slo, profile: o.profile } } : {}),
+      engineMetrics: [engineMetricsUrl(engine) ?? []].flat(),
     });
     return candidateOf(stack.fleet, recipe, { report });
   } catch (e) {

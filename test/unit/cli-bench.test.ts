@@ -1,6 +1,7 @@
 // `fabric bench` against loopback servers that fail the way a busy gateway does (HTTP 500, a
 // refused port): failures are counted in the error rate, never a crash; bad flags exit 2 naming the
-// flag; an SLO miss exits 1. The real engine and gateway: test/e2e/bench.test.ts.
+// flag; an SLO miss exits 1; `fabric tune` refuses bad flags. The real engine and gateway, and
+// tune's scratch stacks: test/e2e/bench.test.ts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../support/llama-processes";
@@ -44,6 +45,21 @@ describe("fabric bench: failures are figures, not crashes", () => {
       [["bench", "--url", "http://127.0.0.1:1/v1", "--slo", '{"ttftP95Ms":-1}'], /--slo: ttftP95Ms: /],
       [["bench", "--url", "http://127.0.0.1:1/v1", "--output-tokens", "1"], /outputTokens: /],
       [["bench", "--url", "http://127.0.0.1:1/v1", "--goodput", "ttft"], /--goodput takes ttft:MS/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCliAsync(args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+});
+
+describe("fabric tune: bad input", () => {
+  test("exits 2 naming what is missing or wrong, before touching any stack", async () => {
+    const cases: [string[], RegExp][] = [
+      [["tune"], /--stack, --machine and --recipes are required/],
+      [["tune", "--stack", "s", "--machine", "m", "--recipes", "a", "--concurrency", "0"], /--concurrency takes whole numbers ≥ 1/],
+      [["tune", "--stack", "s", "--machine", "m", "--recipes", "a", "--gpus", "x"], /--gpus takes GPU indices/],
     ];
     for (const [args, message] of cases) {
       const r = await runCliAsync(args);
