@@ -1,9 +1,11 @@
 import { runAutoscale } from "./autoscale";
+import { runBenchCommand } from "./bench";
 import { SWEEP_USAGE, runBurstSweep } from "./burst-sweep";
 import { runCheck } from "./check";
 import { runFit } from "./fit";
 import { type CliIo, processIo } from "./io";
 import { runPlan } from "./plan";
+import { runTune } from "./tune";
 
 const HELP = `fabric — review what 'pulumi up' would deploy, offline
 
@@ -16,7 +18,12 @@ const HELP = `fabric — review what 'pulumi up' would deploy, offline
   fabric burst sweep --stack <name> [--yes]       Vast hosts labelled for the stack that its state does
                                                   not own: list them, --yes destroys them
   fabric autoscale --stack <name> [...]           long-running: rents burst hosts when a route backs up and
-                                                  releases idle ones (fabric autoscale --help)`;
+                                                  releases idle ones (fabric autoscale --help)
+  fabric bench --route <name> --stack <s> [...]   TTFT, TPOT, ITL, throughput, goodput at a sweep of concurrency
+                                                  (or --deployment, --url; fabric bench --help)
+  fabric tune --stack <s> --machine <m> --recipes a,b
+                                                  deploys each candidate recipe in a scratch stack, benches it,
+                                                  picks the winner (fabric tune --help)`;
 
 /**
  * Dispatches a subcommand; returns the exit code (a promise for commands that call an API). Never
@@ -29,6 +36,14 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
       case "burst": return runBurst(rest, io);
       case "autoscale": return runAutoscale(rest, io).catch((e: Error) => {
         io.err(`fabric autoscale: internal error: ${e.message}`);
+        return 70;
+      });
+      case "bench": return runBenchCommand(rest, io).catch((e: Error) => {
+        io.err(`fabric bench: internal error: ${e.message}`);
+        return 70;
+      });
+      case "tune": return runTune(rest, io).catch((e: Error) => {
+        io.err(`fabric tune: internal error: ${e.message}`);
         return 70;
       });
       case "check": return runCheck(rest, io);

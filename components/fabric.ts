@@ -8,6 +8,7 @@ import { ModelStore } from "./model-store";
 import { Monitoring } from "./monitoring";
 import { type SecretValues, requiredSecretKeys, storeReadKey } from "./secrets";
 import { machineNeeds } from "./machine-needs";
+import { SloGate } from "./slo-gate";
 import { WaveSettle } from "./wave-settle";
 
 export interface InferenceFabricArgs {
@@ -96,13 +97,14 @@ export class InferenceFabric extends pulumi.ComponentResource {
         engines.set(e.deployment, engine);
         return engine;
       });
+      const gate = SloGate.forWave(`${name}-wave-${index + 1}-slo`, index + 1, wave, built, this);
       const last = index === waves.length - 1;
       previousWave = last || plan.waveSettleSeconds === 0
-        ? built
+        ? [...built, ...gate]
         : [new WaveSettle(`${name}-wave-${index + 1}-settled`, {
           containerIds: built.map((e) => e.container.id),
           seconds: plan.waveSettleSeconds,
-        }, { parent: this, dependsOn: built.map((e) => e.container) })];
+        }, { parent: this, dependsOn: [...built.map((e) => e.container), ...gate] })];
     });
     this.engines = engines;
 

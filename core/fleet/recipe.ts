@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CatalogId, EnvName, EnvValue, HfRepoId, PlainText, RepoFile, Revision } from "./grammar";
 import { Image } from "./primitives";
+import { RecipeSlo } from "./slo";
 
 /** Engines a recipe can run on. `llama-swap` is not a recipe engine: swap slots are deployments. */
 export const EngineId = z
@@ -121,6 +122,8 @@ export const Recipe = z
     extraArgs: z.array(PlainText).default([]).describe("Extra engine arguments appended verbatim."),
     /** Plain environment for the engine (no secrets: use secretEnv). */
     env: z.record(EnvName, EnvValue).default({}).describe("Plain environment variables (never secrets)."),
+    /** Service-level objective gating rollouts (not part of the recipe hash: it changes no engine). */
+    slo: RecipeSlo.optional(),
   })
   .describe("Engine + model + quantisation + flags + context length.");
 export type Recipe = z.infer<typeof Recipe>;

@@ -95,6 +95,7 @@ export function planEngine(fleet: Fleet, d: ResolvedInstance): EnginePlan {
     modelSync: syncFrom.length > 0 ? planModelSync(fleet, d, machine, syncFrom) : null,
     container,
     maxModelLen: Math.min(...d.recipes.map((r) => r.recipe.maxModelLen)),
+    ...(single?.recipe.slo ? { slo: single.recipe.slo } : {}),
   };
 }
 

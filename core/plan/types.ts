@@ -1,6 +1,7 @@
 import type { AutoscalePlan } from "./autoscale";
 import type { CpuArch } from "../catalog/types";
 import type { FitResult } from "../fit/types";
+import type { RecipeSlo } from "../fleet/slo";
 
 /** A finding of a check. `path` points into the fleet file, e.g. `deployments[2].recipe`. */
 export interface Violation {
@@ -105,6 +106,8 @@ export interface EnginePlan {
   readonly container: ContainerSpec;
   /** Context window served, for gateway fallback checks. */
   readonly maxModelLen: number;
+  /** The recipe's SLO, checked by a benchmark after the engine's rollout wave; absent without one. */
+  readonly slo?: RecipeSlo;
 }
 
 /** One step of a route's fallback chain, as reviewers read it. */

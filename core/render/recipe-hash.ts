@@ -24,15 +24,22 @@ function sortKeys(value: unknown): unknown {
 /**
  * The recipe's identity: the first 12 hex characters of sha256 over its canonical JSON. Hash the
  * parsed recipe (defaults filled in), so writing a default explicitly does not change it. Engine
- * containers carry it as the `fabric.recipe-hash` label; a new hash means a new container.
+ * containers carry it as the `fabric.recipe-hash` label; a new hash means a new container. The SLO
+ * is left out.
  */
 export function recipeHash(recipe: Recipe): string {
-  return shortHash(recipe);
+  return shortHash(engineIdentity(recipe));
+}
+
+/** The recipe without its SLO: an objective changes what a rollout checks, not what the engine runs. */
+function engineIdentity(recipe: Recipe): Omit<Recipe, "slo"> {
+  const { slo: _slo, ...engine } = recipe;
+  return engine;
 }
 
 /** A swap slot's identity: the same hash over its member recipes by name, so any member change replaces the slot. */
 export function swapSlotHash(members: Readonly<Record<string, Recipe>>): string {
-  return shortHash(members);
+  return shortHash(Object.fromEntries(Object.entries(members).map(([name, recipe]) => [name, engineIdentity(recipe)])));
 }
 
 function shortHash(value: unknown): string {
