@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BurstAutoscale } from "./autoscale";
+import { Cluster, ClusterPlacement } from "./cluster";
 import { AbsoluteDir, BindAddress, BucketName, CatalogId, DockerHost, HostAddress, HttpUrl, PlainText, TailnetName } from "./grammar";
 import { Image, Name, Port, SecretField, boundedDuration } from "./primitives";
 import { Recipe } from "./recipe";
@@ -59,8 +60,9 @@ export const Deployment = z
       })
       .optional()
       .describe("Hot-swap slot served by llama-swap."),
-    /** Machine name (a machines[].name). */
-    machine: Name.describe("Machine name (a machines[].name)."),
+    /** Machine name (a machines[].name); or cluster + nodePool. */
+    machine: Name.optional().describe("Machine name (a machines[].name); or cluster + nodePool."),
+    ...ClusterPlacement,
     /** Port the service listens on. */
     port: Port,
     /** GPU indices on the machine; default all GPUs the recipe's tensor parallel needs, from 0. */
@@ -284,6 +286,8 @@ export const Fleet = z
     machines: z.array(Machine).min(1).describe("Machines that run containers."),
     /** Recipes by name: engine + model + quantisation + flags + context length. */
     recipes: z.record(Name, Recipe).default({}).describe("Recipes by name."),
+    /** Kubernetes clusters with GPU node pools. */
+    clusters: z.array(Cluster).default([]).describe("Kubernetes clusters with GPU node pools (deployments with cluster + nodePool)."),
     /** Engines placed on machines. */
     deployments: z.array(Deployment).default([]).describe("Engines (and swap slots) placed on machines."),
     /** LiteLLM gateway in front of every engine. */
