@@ -1,3 +1,5 @@
+import { didYouMean } from "../catalog/did-you-mean";
+import { findHardware, hardwareCatalog } from "../catalog/hardware";
 import type { Violation } from "../plan/types";
 import type { ResolvedInstance } from "../plan/resolve";
 import { rolloutMaxSurge } from "../render/kubernetes/types";
@@ -17,6 +19,10 @@ export const clusterPlacement: Check = {
       if (clusters.indexOf(c.name) !== i) out.push(error("cluster-placement", `clusters[${i}].name`, `cluster name '${c.name}' is used twice: rename one`));
       const pools = c.nodePools.map((p) => p.name);
       c.nodePools.forEach((p, j) => {
+        if (!findHardware(p.hardware)) {
+          const ids = hardwareCatalog.map((h) => h.id);
+          out.push(error("cluster-placement", `clusters[${i}].nodePools[${j}].hardware`, `unknown hardware '${p.hardware}': ${didYouMean(p.hardware, ids) ? `did you mean '${didYouMean(p.hardware, ids)}'?` : `known: ${ids.join(", ")}`}`));
+        }
         if (pools.indexOf(p.name) !== j) out.push(error("cluster-placement", `clusters[${i}].nodePools[${j}].name`, `node pool '${p.name}' is listed twice in cluster ${c.name}: rename one`));
       });
     });

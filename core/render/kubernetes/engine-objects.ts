@@ -70,7 +70,8 @@ export function renderEngineObjects(input: EngineObjectsInput): KubeObject[] {
   }
   if (cacheClaim) {
     objects.push({
-      apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: meta(cacheClaim),
+      // Not awaited: a WaitForFirstConsumer class binds the claim only once the Deployment's pod exists.
+      apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: meta(cacheClaim, { "pulumi.com/skipAwait": "true" }),
       spec: { accessModes: [input.replicas > 1 ? "ReadWriteMany" : "ReadWriteOnce"], storageClassName: input.storageClass, resources: { requests: { storage: `${input.placement.cacheGiB}Gi` } } },
     });
   }
