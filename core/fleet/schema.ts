@@ -283,7 +283,7 @@ export const Fleet = z
     /** JSON Schema reference for editors. */
     $schema: z.string().optional(),
     /** Machines that run containers. */
-    machines: z.array(Machine).min(1).describe("Machines that run containers."),
+    machines: z.array(Machine).default([]).describe("Machines that run containers (none for a fleet that runs only on clusters)."),
     /** Recipes by name: engine + model + quantisation + flags + context length. */
     recipes: z.record(Name, Recipe).default({}).describe("Recipes by name."),
     /** Kubernetes clusters with GPU node pools. */
