@@ -120,7 +120,8 @@ export class ControlPlane {
       plane.run("kube-scheduler", [...common, `--secure-port=${schedPort}`]);
       const config = readdirSync(stagesDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => join(stagesDir, f));
       plane.run("kwok", [`--kubeconfig=${kubeconfigPath}`, "--manage-all-nodes=false", "--manage-nodes-with-label-selector=type=kwok",
-        `--server-address=127.0.0.1:${kwokPort}`, "--node-ip=127.0.0.1", ...config.map((c) => `--config=${c}`)]);
+        // Leases keep the nodes Ready: the heartbeat-with-lease stage updates status only every ~10 min.
+        `--server-address=127.0.0.1:${kwokPort}`, "--node-ip=127.0.0.1", "--node-lease-duration-seconds=40", ...config.map((c) => `--config=${c}`)]);
       for (const p of pools) for (let i = 1; i <= p.nodes; i++) await api.create("/api/v1/nodes", fakeNode(p, i));
       return plane;
     } catch (e) {

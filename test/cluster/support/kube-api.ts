@@ -37,13 +37,13 @@ export class KubeApi {
     private readonly key: Buffer,
   ) {}
 
-  raw(method: string, path: string, body?: unknown): Promise<KubeResponse> {
+  raw(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<KubeResponse> {
     const url = new URL(path, this.server);
     const data = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(url, {
         method, ca: this.ca, cert: this.cert, key: this.key, timeout: 30_000,
-        headers: { accept: "application/json", ...(data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}) },
+        headers: { accept: "application/json", ...(data ? { "content-type": contentType, "content-length": Buffer.byteLength(data) } : {}) },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -73,8 +73,12 @@ export class KubeApi {
     return (r.body as { items: any[] }).items;
   }
 
-  /** A server-side dry run of creating the object (admission, validation, defaulting; nothing stored). */
-  dryRunCreate(object: KubeObject): Promise<KubeResponse> {
-    return this.raw("POST", `${collectionPath(object.apiVersion, object.kind, object.metadata.namespace)}?dryRun=All&fieldValidation=Strict`, object);
+  /**
+   * A server-side apply of the object as a dry run: admission, strict schema validation (unknown
+   * fields refused) and defaulting run, nothing is stored; it works whether the object exists or not.
+   */
+  serverSideApplyDryRun(object: KubeObject): Promise<KubeResponse> {
+    const path = `${collectionPath(object.apiVersion, object.kind, object.metadata.namespace)}/${object.metadata.name}`;
+    return this.raw("PATCH", `${path}?dryRun=All&fieldManager=fabric-plan-dry-run&force=true&fieldValidation=Strict`, object, "application/apply-patch+yaml");
   }
 }
