@@ -307,6 +307,7 @@ export const Fleet = z
     /** Secret stack config key holding the Hugging Face token for gated models. */
     huggingFaceToken: SecretField.optional(),
   })
+  .refine((f) => f.machines.length > 0 || f.clusters.length > 0, { path: ["machines"], message: "a fleet needs machines (Docker hosts) or clusters: add a machines section" })
   .describe("An inference fleet: machines, recipes, deployments and the services around them.");
 export type Fleet = z.infer<typeof Fleet>;
 export type FleetInput = z.input<typeof Fleet>;
