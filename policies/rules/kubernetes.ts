@@ -24,45 +24,43 @@ function engineOf(props: Record<string, unknown>): { name: string; labels: Recor
   return { name: d.metadata?.name ?? labels["fabric.deployment"] ?? "?", labels, engine, all: [...containers, ...(d.spec?.template?.spec?.initContainers ?? [])] };
 }
 
-export const kubernetesGpuLimits: ResourceValidationPolicy = {
-  name: "kubernetes-gpu-limits",
-  description: "A GPU engine's Deployment requests its GPUs (resources.limits nvidia.com/gpu), so the scheduler places it on a free GPU and no other pod shares it.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
-    if (args.type !== K8S_DEPLOYMENT) return;
-    const e = engineOf(args.props);
-    if (!e || e.labels["fabric.hardware"] === "cpu") return;
+type EngineDeployment = NonNullable<ReturnType<typeof engineOf>>;
+
+/** A rule over the engine Deployments the fabric labels; other resources pass. */
+function engineDeploymentPolicy(name: string, description: string, check: (e: EngineDeployment, report: (message: string) => void) => void): ResourceValidationPolicy {
+  return {
+    name, description, enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+      if (args.type !== K8S_DEPLOYMENT) return;
+      const e = engineOf(args.props);
+      if (e) check(e, (message) => report(message));
+    },
+  };
+}
+
+export const kubernetesGpuLimits = engineDeploymentPolicy("kubernetes-gpu-limits",
+  "A GPU engine's Deployment requests its GPUs (resources.limits nvidia.com/gpu), so the scheduler places it on a free GPU and no other pod shares it.",
+  (e, report) => {
+    if (e.labels["fabric.hardware"] === "cpu") return;
     const gpus = Number(e.engine.resources?.limits?.["nvidia.com/gpu"] ?? 0);
     if (!(gpus >= 1)) report(`Deployment ${e.name} (${e.labels["fabric.hardware"] ?? "GPU"} engine): no nvidia.com/gpu limit, so it would be scheduled without a GPU: set resources.limits nvidia.com/gpu`);
-  },
-};
+  });
 
-export const kubernetesProbes: ResourceValidationPolicy = {
-  name: "kubernetes-probes",
-  description: "An engine's container has startup, readiness and liveness probes: the startup probe covers model loading, readiness gates the rollout and the Service.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
-    if (args.type !== K8S_DEPLOYMENT) return;
-    const e = engineOf(args.props);
-    if (!e) return;
+export const kubernetesProbes = engineDeploymentPolicy("kubernetes-probes",
+  "An engine's container has startup, readiness and liveness probes: the startup probe covers model loading, readiness gates the rollout and the Service.",
+  (e, report) => {
     const missing = (["startupProbe", "readinessProbe", "livenessProbe"] as const).filter((p) => e.engine[p] === undefined);
     if (missing.length > 0) report(`Deployment ${e.name}: engine container has no ${missing.join(", ")}: a rollout would not wait for the model to load; add them`);
-  },
-};
+  });
 
-export const kubernetesImagePinned: ResourceValidationPolicy = {
-  name: "kubernetes-image-pinned",
-  description: "Every container of an engine Deployment (init containers too) names one build: a release tag or a digest.",
-  enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
-    if (args.type !== K8S_DEPLOYMENT) return;
-    const e = engineOf(args.props);
-    for (const c of e?.all ?? []) {
+export const kubernetesImagePinned = engineDeploymentPolicy("kubernetes-image-pinned",
+  "Every container of an engine Deployment (init containers too) names one build: a release tag or a digest.",
+  (e, report) => {
+    for (const c of e.all) {
       const reason = c.image === undefined ? "it has no image" : unpinnedReason(c.image);
-      if (reason) report(`Deployment ${e?.name}: container ${c.name ?? "?"} image ${c.image ?? ""} is not pinned: ${reason}; use a release tag or a digest`);
+      if (reason) report(`Deployment ${e.name}: container ${c.name ?? "?"} image ${c.image ?? ""} is not pinned: ${reason}; use a release tag or a digest`);
     }
-  },
-};
+  });
 
 export const kubernetesEngineServiceInternal: ResourceValidationPolicy = {
   name: "kubernetes-engine-service-internal",

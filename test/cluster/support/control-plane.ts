@@ -5,10 +5,10 @@
 // The binaries come from scripts/setup-cluster.sh ($FABRIC_CACHE/bin).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { freePort } from "../../support/llama-processes";
 import { KubeApi } from "./kube-api";
 
 export const CLUSTER_BINARIES = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
@@ -33,18 +33,6 @@ export interface FakeNodePool {
   readonly product: string;
   readonly nodes: number;
   readonly gpusPerNode: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function openssl(dir: string, args: readonly string[]): void {
