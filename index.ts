@@ -88,7 +88,7 @@ function deployFleet(config: StackConfig = new pulumi.Config("fabric"), projectR
   return {
     burstEndpoints: Object.fromEntries(burstPools.map(([name, pool]) => [name, pool.endpoints])),
     gatewayUrl: fabric.gateway?.url,
-    endpoints: Object.fromEntries([...fabric.engines].map(([deployment, engine]) => [deployment, engine.url])),
+    endpoints: Object.fromEntries([...[...fabric.engines].map(([deployment, engine]) => [deployment, engine.url]), ...[...fabric.clusters.values()].flatMap((c) => Object.entries(c.urls))]),
     prometheusUrl: fabric.monitoring?.url,
     storeEndpoint: fabric.store?.endpoint,
     planSummary: planSummary(computed),

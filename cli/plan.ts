@@ -7,6 +7,7 @@ import { renderPlanMarkdown } from "../core/render/pr-comment";
 import { type CliIo, EXIT } from "./io";
 import { parseFleetCommand } from "./fleet-command";
 import { formatViolation, loadFleetFile, withLines } from "./load-fleet";
+import { renderClusterManifests } from "../core/render/kubernetes/manifests-yaml";
 import { planSummary } from "./plan-summary";
 
 const USAGE = "usage: fabric plan <fleet.yaml> [--json | --markdown] [--out DIR]";
@@ -53,6 +54,7 @@ export function renderedFiles(p: Plan): Record<string, string> {
     files["prometheus-rules.yml"] = p.monitoring.rulesYml;
   }
   if (p.mesh) files["tailscale-policy.hujson"] = p.mesh.policyHujson;
+  for (const c of p.clusters) files[join("kubernetes", `${c.name}.yaml`)] = renderClusterManifests(c);
   for (const e of p.engines) {
     files[join("engines", `${e.deployment}.argv`)] = `${e.argv.map((arg) => shellQuote(arg)).join(" \\\n  ")}\n`;
     for (const f of e.container.files) files[join("engines", e.deployment, f.containerPath.replace(/^\//, ""))] = f.content;

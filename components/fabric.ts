@@ -3,6 +3,7 @@ import type { EnginePlan, Plan } from "../core/plan/types";
 import { Engine } from "./docker/engine";
 import { GpuHost } from "./docker/gpu-host";
 import { Gateway } from "./gateway";
+import { KubernetesCluster } from "./kubernetes/cluster";
 import { Mesh } from "./mesh";
 import { ModelStore } from "./model-store";
 import { Monitoring } from "./monitoring";
@@ -50,6 +51,8 @@ export class InferenceFabric extends pulumi.ComponentResource {
   readonly monitoring: Monitoring | undefined;
   readonly store: ModelStore | undefined;
   readonly mesh: Mesh | undefined;
+  /** One per cluster the plan deploys to, by cluster name. */
+  readonly clusters: ReadonlyMap<string, KubernetesCluster>;
 
   constructor(name: string, args: InferenceFabricArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fabric:index:InferenceFabric", name, {}, opts);
@@ -80,6 +83,13 @@ export class InferenceFabric extends pulumi.ComponentResource {
         plan: plan.store, host: host(plan.store.machine, "the store"), secrets, mcImage: args.mcImage, readOnlyKey: storeReadKey(plan, secrets),
       }, { parent: this })
       : undefined;
+
+    this.clusters = new Map(plan.clusters.map((c) => [c.name, new KubernetesCluster(`${name}-cluster-${c.name}`, {
+      plan: c,
+      secrets,
+      storeReadKey: storeReadKey(plan, secrets),
+      after: this.store ? [this.store.setup] : [],
+    }, { parent: this })]));
 
     const engines = new Map<string, Engine>();
     const waves = engineWaves(plan);
@@ -137,9 +147,11 @@ export class InferenceFabric extends pulumi.ComponentResource {
  * plan with errors) goes into a last wave of its own, so nothing is silently left out.
  */
 export function engineWaves(plan: Plan): EnginePlan[][] {
-  const byDeployment = new Map(plan.engines.map((e) => [e.deployment, e]));
+  // Cluster engines roll inside their Kubernetes Deployment (maxUnavailable), not in these waves.
+  const onMachines = plan.engines.filter((e) => e.cluster === null);
+  const byDeployment = new Map(onMachines.map((e) => [e.deployment, e]));
   const waves = plan.waves.map((w) => w.flatMap((d) => byDeployment.get(d) ?? []));
   const placed = new Set(waves.flat().map((e) => e.deployment));
-  waves.push(plan.engines.filter((e) => !placed.has(e.deployment)));
+  waves.push(onMachines.filter((e) => !placed.has(e.deployment)));
   return waves.filter((w) => w.length > 0);
 }

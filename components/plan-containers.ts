@@ -11,7 +11,8 @@ export function placedContainers(plan: Plan): PlacedContainer[] {
   const on = (machine: string, specs: readonly ContainerSpec[]) => specs.map((spec) => ({ machine, spec }));
   return [
     ...plan.machines.flatMap((m) => on(m.name, m.exporters)),
-    ...plan.engines.flatMap((e) => on(e.machine, e.modelSync ? [e.container, e.modelSync.container] : [e.container])),
+    // A cluster engine is a pod of a Kubernetes Deployment (components/kubernetes), not a container on a machine.
+    ...plan.engines.filter((e) => e.cluster === null).flatMap((e) => on(e.machine, e.modelSync ? [e.container, e.modelSync.container] : [e.container])),
     ...(plan.gateway ? on(plan.gateway.machine, [plan.gateway.container]) : []),
     ...(plan.monitoring ? on(plan.monitoring.machine, [plan.monitoring.container]) : []),
     ...(plan.store ? on(plan.store.machine, [plan.store.container]) : []),

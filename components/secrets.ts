@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Plan } from "../core/plan/types";
+import { STORE_ACCESS_KEY_KEY, STORE_SECRET_KEY_KEY } from "../core/render/kubernetes/types";
 import { placedContainers } from "./plan-containers";
 
 /**
@@ -32,6 +33,11 @@ export function requiredSecretKeys(plan: Plan): string[] {
   if (plan.store) [plan.store.rootUserSecret, plan.store.rootPasswordSecret].forEach((k) => keys.add(k));
   if (plan.burst?.apiKeySecret) keys.add(plan.burst.apiKeySecret);
   if (plan.mesh?.apiKeySecret) keys.add(plan.mesh.apiKeySecret);
+  for (const cluster of plan.clusters) {
+    // The store's key reaches pods from the read-only key below; the rest are stack config keys.
+    cluster.secretKeys.filter((k) => k !== STORE_ACCESS_KEY_KEY && k !== STORE_SECRET_KEY_KEY).forEach((k) => keys.add(k));
+    if ("kubeconfigSecret" in cluster.access) keys.add(cluster.access.kubeconfigSecret);
+  }
   if (needsStoreReadKey(plan)) Object.values(STORE_READ_ONLY_KEYS).forEach((k) => keys.add(k));
   keys.delete("");
   return [...keys].sort();

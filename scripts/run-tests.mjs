@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const tiers = { unit: ["test/unit"], all: ["test/unit", "test/conformance", "test/tools", "test/engine", "test/mesh", "test/e2e"] };
+const tiers = { unit: ["test/unit"], all: ["test/unit", "test/conformance", "test/tools", "test/engine", "test/mesh", "test/cluster", "test/e2e"] };
 const tier = process.argv[2] ?? "unit";
 if (!(tier in tiers)) {
   console.error(`unknown tier '${tier}'; use one of: ${Object.keys(tiers).join(", ")}`);

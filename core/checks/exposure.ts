@@ -49,7 +49,7 @@ function recipesPlacedOn(fleet: Fleet, machines: ReadonlySet<string>): string[] 
   const placed = new Set<string>();
   for (const d of fleet.deployments) {
     for (const r of d.swap ? d.swap.recipes : d.recipe ? [d.recipe] : []) {
-      (machines.has(d.machine) ? placed : elsewhere).add(r);
+      (machines.has(d.machine ?? "") ? placed : elsewhere).add(r);
     }
   }
   return [...placed].filter((r) => !elsewhere.has(r));

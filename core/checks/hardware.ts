@@ -19,7 +19,7 @@ export const quantizationSupported: Check = {
       for (const r of d.recipes) {
         const moe = (r.architecture?.experts?.total ?? 0) > 1;
         const verdict = quantizationSupport(r.recipe.quantization, r.recipe.engine, hardware, { moe });
-        if (!verdict.supported) out.push(error("quantization-supported", d.path, `${d.spec.name} (recipe ${r.name}) on ${d.spec.machine}: ${verdict.reason}`));
+        if (!verdict.supported) out.push(error("quantization-supported", d.path, `${d.spec.name} (recipe ${r.name}) on ${d.machine?.spec.name}: ${verdict.reason}`));
         if (d.spec.swap && r.recipe.engine !== "llamacpp") {
           out.push(error("quantization-supported", d.path, `swap slot ${d.spec.name}: recipe ${r.name} uses ${r.recipe.engine}; llama-swap slots run llamacpp recipes only`));
         }
@@ -55,7 +55,7 @@ export const imageArchMatchesMachine: Check = {
           out.push(error("image-arch-matches-machine", `${d.path}.swap.image`, `${(e as Error).message}; or set ${d.path}.swap.image`));
           continue;
         }
-        check(d.spec.swap.image ? `${d.path}.swap.image` : d.path, image, hardware, d.spec.machine);
+        check(d.spec.swap.image ? `${d.path}.swap.image` : d.path, image, hardware, d.machine?.spec.name ?? "");
         continue;
       }
       for (const r of d.recipes) {
@@ -66,7 +66,7 @@ export const imageArchMatchesMachine: Check = {
           out.push(error("image-arch-matches-machine", `recipes.${r.name}.engineVersion`, `${(e as Error).message}; or set recipes.${r.name}.image`));
           continue;
         }
-        check(r.recipe.image ? `recipes.${r.name}.image` : d.path, image, hardware, d.spec.machine);
+        check(r.recipe.image ? `recipes.${r.name}.image` : d.path, image, hardware, d.machine?.spec.name ?? "");
       }
     }
     const hardwareOf = (name: string) => fleet.machines.find((m) => m.spec.name === name)?.hardware;

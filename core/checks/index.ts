@@ -2,6 +2,7 @@ import type { Violation } from "../plan/types";
 import type { ResolvedFleet } from "../plan/resolve";
 import { burstBudget, burstPoolHardware } from "./burst";
 import { burstAutoscale } from "./burst-autoscale";
+import { clusterCapacity, clusterPlacement } from "./cluster";
 import { engineEnvKnown } from "./engine-env";
 import { engineNotPublic } from "./exposure";
 import { deploymentPlacement } from "./placement";
@@ -18,6 +19,7 @@ export const fleetChecks: readonly Check[] = [
   unknownReference, duplicateName, memoryFit, gpuOversubscription, quantizationSupported,
   imageArchMatchesMachine, portCollision, gatewayRoutesResolve, noInlineSecrets, burstBudget,
   deploymentPlacement, engineNotPublic, burstPoolHardware, engineEnvKnown, burstAutoscale,
+  clusterPlacement, clusterCapacity,
 ];
 
 export function runChecks(fleet: ResolvedFleet): Violation[] {

@@ -16,6 +16,8 @@ export const deploymentPlacement: Check = {
     for (const d of firstReplicas(fleet)) {
       const spec = d.spec;
       const lastPort = spec.port + spec.replicas - 1;
+      // Cluster deployments: every pod has the port; GPUs per node are the cluster-capacity check's.
+      if (d.cluster) continue;
       if (lastPort > MAX_PORT) {
         out.push(error("deployment-placement", `${d.path}.replicas`,
           `${spec.name}: ${spec.replicas} replicas from port ${spec.port} need ports up to ${lastPort}, past ${MAX_PORT}: lower port or replicas`));

@@ -28,7 +28,9 @@ export function portClaims({ fleet, instances, machines }: ResolvedFleet): Map<s
   const claim = (machine: string, port: number, path: string, what: string) => {
     claims.set(machine, [...(claims.get(machine) ?? []), { port, path, what }]);
   };
-  for (const d of instances) claim(d.spec.machine, d.port, `${d.path}.port`, `deployment ${d.name}`);
+  // A cluster deployment has its own pod addresses: its ports clash with nothing on a machine.
+  const onMachines = instances.filter((d) => d.cluster === undefined && d.spec.machine !== undefined);
+  for (const d of onMachines) claim(d.spec.machine as string, d.port, `${d.path}.port`, `deployment ${d.name}`);
   if (fleet.gateway) claim(fleet.gateway.machine, fleet.gateway.port, "gateway.port", "the gateway");
   if (fleet.storage) {
     claim(fleet.storage.machine, fleet.storage.port, "storage.port", "the store API");
@@ -44,11 +46,11 @@ export function portClaims({ fleet, instances, machines }: ResolvedFleet): Map<s
     }
   }
   // Last, so a clash is reported at the recipe, where it is fixed.
-  for (const d of instances) {
+  for (const d of onMachines) {
     for (const r of d.recipes.filter((x) => x.recipe.engine === "tei")) {
       const port = teiExporterPort(r.recipe.extraArgs, d.machine?.spec.docker.network === "host");
       if (port !== null) {
-        claim(d.spec.machine, port, `recipes.${r.name}.extraArgs`,
+        claim(d.spec.machine as string, port, `recipes.${r.name}.extraArgs`,
           `TEI's Prometheus exporter of deployment ${d.name} (host networking; move it with extraArgs: [--prometheus-port, <free port>])`);
       }
     }

@@ -32,7 +32,8 @@ export const unknownReference: Check = {
       if (!findHardware(m.hardware)) out.push(unknown(`machines[${i}].hardware`, "hardware", m.hardware, hardwareIds));
     });
     fleet.deployments.forEach((d, i) => {
-      machineRef(`deployments[${i}].machine`, d.machine);
+      if (d.machine !== undefined) machineRef(`deployments[${i}].machine`, d.machine);
+      else if (d.cluster === undefined) out.push(error(RULE, `deployments[${i}]`, `missing placement: add 'machine: <name>' (one of ${machineNames.join(", ")}) or 'cluster: <name>' with 'nodePool: <pool>'`));
       if (d.recipe !== undefined && d.swap !== undefined) {
         out.push(error(RULE, `deployments[${i}]`, `give either recipe or swap, not both`));
       } else if (d.recipe === undefined && d.swap === undefined) {

@@ -123,3 +123,31 @@ export const TailnetName = z
   .string()
   .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._@-]{0,251}[A-Za-z0-9])?$/, "use the tailnet name, e.g. 'example.ts.net' or 'example.com'")
   .describe("Tailnet name, e.g. 'example.ts.net'.");
+
+/** A Kubernetes object name that must be a DNS-1123 label (namespace, Service, node pool). */
+export const KubeName = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "use a DNS-1123 label: at most 63 lower case letters, digits and '-', starting and ending with a letter or digit")
+  .describe("Kubernetes name (DNS-1123 label), e.g. 'inference'.");
+
+const LABEL_NAME = "[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?";
+const LOWER_DNS_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+
+/** A Kubernetes label (or taint) key: an optional DNS-subdomain prefix and '/', then a name of ≤ 63 characters. */
+export const LabelKey = z
+  .string()
+  .regex(new RegExp(`^(?:(?=[^/]{1,253}/)${LOWER_DNS_LABEL}(?:\\.${LOWER_DNS_LABEL})*/)?${LABEL_NAME}$`),
+    "use a label key like 'nvidia.com/gpu.product' or 'pool': an optional DNS prefix and '/', then ≤ 63 letters, digits, '-', '_', '.'")
+  .describe("Kubernetes label key, e.g. 'nvidia.com/gpu.product'.");
+
+/** A Kubernetes label (or taint) value: empty, or ≤ 63 letters, digits, '-', '_', '.' starting and ending alphanumeric. */
+export const LabelValue = z
+  .string()
+  .regex(new RegExp(`^(?:${LABEL_NAME})?$`), "use a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit")
+  .describe("Kubernetes label value, e.g. 'NVIDIA-H100-80GB-HBM3'.");
+
+/** A kubeconfig context name. */
+export const KubeContext = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@:/-]{0,252}$/, "use the context name from your kubeconfig, e.g. 'gpu-prod' or 'arn:aws:eks:eu-west-1:123:cluster/gpu' (letters, digits, '.', '_', '@', ':', '/', '-')")
+  .describe("Context name in the kubeconfig, e.g. 'gpu-prod'.");

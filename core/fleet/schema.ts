@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BurstAutoscale } from "./autoscale";
+import { Cluster, ClusterPlacement } from "./cluster";
 import { AbsoluteDir, BindAddress, BucketName, CatalogId, DockerHost, HostAddress, HttpUrl, PlainText, TailnetName } from "./grammar";
 import { Image, Name, Port, SecretField, boundedDuration } from "./primitives";
 import { Recipe } from "./recipe";
@@ -59,8 +60,9 @@ export const Deployment = z
       })
       .optional()
       .describe("Hot-swap slot served by llama-swap."),
-    /** Machine name (a machines[].name). */
-    machine: Name.describe("Machine name (a machines[].name)."),
+    /** Machine name (a machines[].name); or cluster + nodePool. */
+    machine: Name.optional().describe("Machine name (a machines[].name); or cluster + nodePool."),
+    ...ClusterPlacement,
     /** Port the service listens on. */
     port: Port,
     /** GPU indices on the machine; default all GPUs the recipe's tensor parallel needs, from 0. */
@@ -281,9 +283,11 @@ export const Fleet = z
     /** JSON Schema reference for editors. */
     $schema: z.string().optional(),
     /** Machines that run containers. */
-    machines: z.array(Machine).min(1).describe("Machines that run containers."),
+    machines: z.array(Machine).default([]).describe("Machines that run containers (none for a fleet that runs only on clusters)."),
     /** Recipes by name: engine + model + quantisation + flags + context length. */
     recipes: z.record(Name, Recipe).default({}).describe("Recipes by name."),
+    /** Kubernetes clusters with GPU node pools. */
+    clusters: z.array(Cluster).default([]).describe("Kubernetes clusters with GPU node pools (deployments with cluster + nodePool)."),
     /** Engines placed on machines. */
     deployments: z.array(Deployment).default([]).describe("Engines (and swap slots) placed on machines."),
     /** LiteLLM gateway in front of every engine. */
@@ -303,6 +307,7 @@ export const Fleet = z
     /** Secret stack config key holding the Hugging Face token for gated models. */
     huggingFaceToken: SecretField.optional(),
   })
+  .refine((f) => f.machines.length > 0 || f.clusters.length > 0, { path: ["machines"], message: "a fleet needs machines (Docker hosts) or clusters: add a machines section" })
   .describe("An inference fleet: machines, recipes, deployments and the services around them.");
 export type Fleet = z.infer<typeof Fleet>;
 export type FleetInput = z.input<typeof Fleet>;

@@ -76,6 +76,9 @@ export function planEngine(fleet: Fleet, d: ResolvedInstance): EnginePlan {
   };
   const profile = engineProfile(kind);
   const syncFrom = d.recipes.filter(fromStore);
+  const modelSync = syncFrom.length > 0 ? planModelSync(fleet, d, machine, syncFrom) : null;
+  // What the engine is, without where it runs (a pod's machine and GPU indices are the scheduler's).
+  const identity = Object.fromEntries(Object.entries(container.labels).filter(([k]) => k !== "fabric.machine" && k !== "fabric.gpus"));
   return {
     deployment: d.name,
     machine: machine.spec.name,
@@ -92,8 +95,28 @@ export function planEngine(fleet: Fleet, d: ResolvedInstance): EnginePlan {
     metricsPath: render.metricsPath,
     metricsJob: profile.metricsJob,
     memory: d.fit ?? null,
-    modelSync: syncFrom.length > 0 ? planModelSync(fleet, d, machine, syncFrom) : null,
+    modelSync,
     container,
+    workload: {
+      image,
+      command: render.entrypoint,
+      args: render.args,
+      env: render.env,
+      secretEnv: hfToken,
+      gpus: hardware.family === "cpu" ? 0 : d.gpuIndices.length,
+      port: d.port,
+      healthPath: render.healthPath,
+      healthCommand: render.healthCommand ?? null,
+      metricsPath: render.metricsPath,
+      loadSeconds: fleet.rollout.healthTimeoutSeconds,
+      drainSeconds: fleet.rollout.drainSeconds,
+      sharedMemory: { host: render.ipcHost, sizeMiB: render.shmSizeMiB },
+      files: render.files,
+      cachePath: MODEL_CACHE_PATH,
+      modelSync: modelSync && { image: modelSync.container.image, command: [...modelSync.container.entrypoint ?? [], ...modelSync.container.args], endpoint: modelSync.endpoint },
+      labels: identity,
+    },
+    cluster: d.cluster?.cluster.name ?? null,
     maxModelLen: Math.min(...d.recipes.map((r) => r.recipe.maxModelLen)),
     ...(single?.recipe.slo ? { slo: single.recipe.slo } : {}),
   };

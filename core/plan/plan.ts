@@ -2,6 +2,7 @@ import { runChecks } from "../checks";
 import type { Fleet } from "../fleet/schema";
 import { planAutoscale } from "./autoscale";
 import { planBurst } from "./burst";
+import { planClusters } from "./cluster-plan";
 import { planEngine } from "./engines";
 import { planGateway } from "./gateway";
 import { planMachine } from "./machines";
@@ -48,6 +49,7 @@ export function plan(fleet: Fleet): Plan {
     store: guarded("storage", () => planStore(fleet, resolved)),
     mesh: guarded("mesh", () => planMesh(fleet, resolved)),
     burst,
+    clusters: planClusters(fleet, resolved, engines),
     autoscale: planAutoscale(fleet, resolved),
     waves: rolloutWaves(resolved),
     waveSettleSeconds: waveSettleSeconds(fleet.gateway, HEALTH_PROBE_TIMEOUT_SECONDS),

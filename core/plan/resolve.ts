@@ -7,6 +7,7 @@ import { vllmDefaultGpuMemoryUtilization, vllmSchedulerDefaults } from "../fit/v
 import type { FitResult } from "../fit/types";
 import type { Recipe } from "../fleet/recipe";
 import type { Deployment, Fleet, Machine } from "../fleet/schema";
+import { type ClusterPlacementOf, clusterPlacementOf, poolMachine } from "./cluster-placement";
 
 /** Engine defaults for max concurrent sequences when a recipe leaves it unset (vLLM's depend on the GPU). */
 function defaultMaxNumSeqs(engine: Recipe["engine"], memoryGiB: number, hardware: HardwareProfile): number {
@@ -47,6 +48,8 @@ export interface ResolvedInstance {
   readonly spec: Deployment;
   readonly replica: number;
   readonly machine: ResolvedMachine | undefined;
+  /** The cluster node pool of a cluster deployment (one instance, `replicas` pods); undefined on a machine. */
+  readonly cluster: ClusterPlacementOf | undefined;
   readonly port: number;
   readonly servedName: string;
   readonly gpuIndices: readonly number[];
@@ -75,22 +78,26 @@ export function resolveFleet(fleet: Fleet): ResolvedFleet {
     [name, { name, recipe, architecture: resolveArchitecture(recipe) }]));
   const fits = new Map<string, FitResult | undefined>();
   const instances = fleet.deployments.flatMap((spec, i) => {
-    const machine = byName.get(spec.machine);
+    const cluster = clusterPlacementOf(fleet, spec);
+    const machine = cluster ? poolMachine(cluster, `deployments[${i}]`) : byName.get(spec.machine ?? "");
     const recipeNames = spec.swap ? spec.swap.recipes : spec.recipe ? [spec.recipe] : [];
     const recipes = recipeNames.flatMap((name) => {
       const recipe = recipesByName.get(name);
       return recipe ? [recipe] : [];
     });
     // Deployments of one recipe set on one machine share a fit: large fleets repeat them.
-    const fitKey = `${spec.machine}\u0000${recipeNames.join("\u0000")}`;
+    const fitKey = `${machine?.spec.name}\u0000${recipeNames.join("\u0000")}`;
     if (!fits.has(fitKey)) fits.set(fitKey, largestFit(recipes, machine));
     const fit = fits.get(fitKey);
-    return Array.from({ length: spec.replicas }, (_, r): ResolvedInstance => ({
-      name: spec.replicas > 1 ? `${spec.name}-${r + 1}` : spec.name,
+    // A cluster deployment is one instance: its replicas are pods of one Deployment behind one Service.
+    const copies = cluster ? 1 : spec.replicas;
+    return Array.from({ length: copies }, (_, r): ResolvedInstance => ({
+      name: copies > 1 ? `${spec.name}-${r + 1}` : spec.name,
       path: `deployments[${i}]`,
       spec,
       replica: r,
       machine,
+      cluster,
       port: spec.port + r,
       servedName: spec.servedName ?? spec.name,
       gpuIndices: spec.gpuIndices ?? defaultGpuIndices(recipes, machine),

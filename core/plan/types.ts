@@ -2,6 +2,8 @@ import type { AutoscalePlan } from "./autoscale";
 import type { CpuArch } from "../catalog/types";
 import type { FitResult } from "../fit/types";
 import type { RecipeSlo } from "../fleet/slo";
+import type { ClusterPlan } from "./cluster-plan";
+import type { EngineWorkload } from "./workload";
 
 /** A finding of a check. `path` points into the fleet file, e.g. `deployments[2].recipe`. */
 export interface Violation {
@@ -104,6 +106,10 @@ export interface EnginePlan {
   readonly memory: FitResult | null;
   readonly modelSync: ModelSync | null;
   readonly container: ContainerSpec;
+  /** The same engine, target-neutral: what the Kubernetes interpreter reads. */
+  readonly workload: EngineWorkload;
+  /** Cluster the engine runs on (a Kubernetes Deployment, not the container above); null on a machine. */
+  readonly cluster: string | null;
   /** Context window served, for gateway fallback checks. */
   readonly maxModelLen: number;
   /** The recipe's SLO, checked by a benchmark after the engine's rollout wave; absent without one. */
@@ -229,6 +235,8 @@ export interface Plan {
   readonly store: StorePlan | null;
   readonly mesh: MeshPlan | null;
   readonly burst: BurstPlan | null;
+  /** Per cluster, the Kubernetes objects its deployments become (what Pulumi applies and `fabric plan --out` writes). */
+  readonly clusters: readonly ClusterPlan[];
   /** Autoscale policies of burst pools, with their PromQL (`fabric autoscale` applies them). */
   readonly autoscale: readonly AutoscalePlan[];
   /** Deployment names per rollout wave, in order. */

@@ -5,6 +5,7 @@ import { gpuOversubscription, memoryFit } from "./engine-fit";
 import { gatewayRoutesResolve } from "./gateway";
 import { healthcheckRequired } from "./health";
 import { imagePinned } from "./images";
+import { kubernetesPolicies } from "./kubernetes";
 import { fabricLabelsKnown } from "./labels";
 import { tailscaleAclLeastPrivilege } from "./mesh";
 import { everyEngineMonitored } from "./monitoring";
@@ -21,4 +22,5 @@ export const allPolicies: Policies = [
   memoryFit, gpuOversubscription, quantizationSupported, imageArchMatchesMachine, portCollision,
   imagePinned, noPlaintextSecrets, engineNotPublic, healthcheckRequired,
   gatewayRoutesResolve, everyEngineMonitored, tailscaleAclLeastPrivilege, burstBudget, fabricLabelsKnown,
+  ...kubernetesPolicies,
 ];

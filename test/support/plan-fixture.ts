@@ -70,6 +70,7 @@ export function planFixture(): Plan {
     // The reason route's backends (reasoner, swap) sit in different waves.
     waves: [["orchestrator", "reasoner"], ["swap"]],
     waveSettleSeconds: 12,
+    clusters: [],
     violations: [],
   };
 }
@@ -104,7 +105,12 @@ function engine(e: EngineFixture): EnginePlan {
   return {
     deployment: e.deployment, machine: e.machine, hardware: e.hardware, engine: "vllm", recipe: e.recipe, recipeHash: e.hash,
     servedName: e.deployment, image: e.image, platform: `linux/${e.arch}`, argv: e.argv, port: e.port, address: `${e.machine}.example.ts.net`,
-    metricsPath: "/metrics", metricsJob: "vllm", memory: null, maxModelLen: 32768, container: spec,
+    metricsPath: "/metrics", metricsJob: "vllm", memory: null, maxModelLen: 32768, container: spec, cluster: null,
+    workload: {
+      image: e.image, command: null, args: e.argv.slice(1), env: {}, secretEnv: spec.secretEnv, gpus: 1, port: e.port, healthPath: "/health", healthCommand: null,
+      metricsPath: "/metrics", loadSeconds: 900, drainSeconds: 30, sharedMemory: { host: true, sizeMiB: null }, files: e.files ?? [], cachePath: "/models",
+      modelSync: null, labels: { "fabric.deployment": e.deployment, "fabric.engine": "vllm", "fabric.recipe": e.recipe, "fabric.recipe-hash": e.hash },
+    },
     modelSync: e.sync
       ? {
         endpoint: "http://spark.example.ts.net:9000", bucket: "models", prefix: "vrfai/Qwen3.6-27B-NVFP4", localPath: "/models/store/vrfai/Qwen3.6-27B-NVFP4",
