@@ -24,6 +24,12 @@ export function burstHostLabelValue(pool: string, slot: number): string {
   return `${pool}-${slot}`;
 }
 
+/** Prometheus job of the gateway's own /metrics (core/plan/monitoring.ts scrapes it under this name). */
+export const GATEWAY_METRICS_JOB = "litellm";
+
+/** One series while Prometheus scrapes the gateway successfully, none otherwise. */
+const GATEWAY_SCRAPED = `sum(up{job="${GATEWAY_METRICS_JOB}"} == 1)`;
+
 /** How far back `waiting-requests` averages. */
 export const SIGNAL_WINDOW = "30s";
 
@@ -86,7 +92,7 @@ export function signalQuery(input: SignalQueryInput): string {
   // No fallback yet means no series: count 0 while the gateway itself is scraped up, so "nothing fell
   // back" reads 0 and "the gateway is not scraped" stays empty (hold).
   return `sum(rate(litellm_deployment_successful_fallbacks_total{requested_model="${input.route}",fallback_model=~"${oneOf(input.cloudModels)}"}[1m]))`
-    + ` or (0 * sum(up{job="litellm"} == 1))`;
+    + ` or (0 * ${GATEWAY_SCRAPED})`;
 }
 
 /** LiteLLM's per-backend request counter (its Prometheus callback), by entry id `<name>@<backend>`. */
@@ -124,7 +130,7 @@ export function hostLoadQuery(input: HostLoadQueryInput): string {
   const held = (metric: string) => `sum by (${BURST_HOST_LABEL}) (min_over_time(${metric}{${pool_}}[${seconds(2 * input.scrapeSeconds)}]))`;
   const inFlight = `(${held(metrics.running)} + ${held(metrics.waiting)})`;
   const routed = `sum by (${BURST_HOST_LABEL}) (label_replace(increase(${GATEWAY_BACKEND_REQUESTS}{model_id=~".+@${pool}-[0-9]+"}[${seconds(input.windowSeconds)}]), "${BURST_HOST_LABEL}", "$1", "model_id", ".+@(.+)"))`;
-  return `(${inFlight} + (${routed} or 0 * ${inFlight})) and on () (sum(up{job="litellm"} == 1) > 0)`;
+  return `(${inFlight} + (${routed} or 0 * ${inFlight})) and on () (${GATEWAY_SCRAPED} > 0)`;
 }
 
 /** Per host slot, requests running or waiting at the last scrape: what a drain waits to reach 0. */

@@ -1,3 +1,4 @@
+import { GATEWAY_METRICS_JOB } from "../burst/autoscale-signal";
 import { serviceImage } from "../catalog/services";
 import { DCGM_EXPORTER_PORT, NODE_EXPORTER_PORT } from "../checks/ports";
 import type { Fleet } from "../fleet/schema";
@@ -34,7 +35,7 @@ export function scrapeTargets(fleet: Fleet, resolved: ResolvedFleet, engines: re
   const gateway = fleet.gateway;
   const gatewayMachine = resolved.machines.find((m) => m.spec.name === gateway?.machine);
   if (gateway && gatewayMachine) {
-    targets.push({ job: "litellm", metricsPath: "/metrics/", address: `${gatewayMachine.spec.address}:${gateway.port}`, labels: { machine: gatewayMachine.spec.name } });
+    targets.push({ job: GATEWAY_METRICS_JOB, metricsPath: "/metrics/", address: `${gatewayMachine.spec.address}:${gateway.port}`, labels: { machine: gatewayMachine.spec.name } });
   }
   if (fleet.monitoring?.exporters) {
     for (const m of resolved.machines) {
