@@ -48,7 +48,10 @@ export function redactPlan(p: Plan, values: readonly string[]): Plan {
 /** The files a reviewer reads: gateway config, Prometheus config and rules, mesh policy, per-engine argv. */
 export function renderedFiles(p: Plan): Record<string, string> {
   const files: Record<string, string> = { "plan.json": `${JSON.stringify(p, null, 2)}\n` };
-  if (p.gateway) files["litellm-config.yaml"] = p.gateway.configYaml;
+  if (p.gateway) {
+    files["litellm-config.yaml"] = p.gateway.configYaml;
+    for (const m of p.gateway.modules) files[join("gateway", m.file)] = m.content;
+  }
   if (p.monitoring) {
     files["prometheus.yml"] = p.monitoring.prometheusYml;
     files["prometheus-rules.yml"] = p.monitoring.rulesYml;

@@ -22,6 +22,10 @@ step() { # name, command...
 engine_venv() { # engine, version, requirements file
   local venv="$dir/$1" stamp="$dir/$1/.fabric-$2-$(sha256sum "$3" | cut -c1-12)"
   [ -e "$stamp" ] && return 0
+  if grep -n '@ file://' "$3" >&2; then
+    echo "setup-conformance: $3 pins a local file (a pip freeze artefact); the engine itself is installed as $1==$2: drop that line" >&2
+    return 1
+  fi
   rm -rf "$venv"
   "$PYTHON" -m venv "$venv"
   nice -n 10 "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "$1==$2"

@@ -8,7 +8,8 @@ import { resolveRoute, type RouteTarget } from "./routes";
 import type { GatewayPlan, GatewayRoutePlan, GatewayRouteTargetPlan, SecretEnv } from "./types";
 
 export const MASTER_KEY_ENV = "LITELLM_MASTER_KEY";
-const CONFIG_PATH = "/app/config.yaml";
+const CONFIG_DIR = "/app";
+const CONFIG_PATH = `${CONFIG_DIR}/config.yaml`;
 
 /** Env var a cloud provider's key reaches the gateway in: `cloud-deepseek` → `CLOUD_DEEPSEEK_API_KEY`. */
 export function providerKeyEnv(provider: string): string {
@@ -113,6 +114,7 @@ export function planGateway(fleet: Fleet, resolved: ResolvedFleet): GatewayPlan 
     routes: routePlans,
     config: rendered.config,
     configYaml: rendered.yaml,
+    modules: rendered.modules,
     container: {
       ...baseContainer("litellm", serviceImage("litellm", fleet.images), machine),
       args: ["--config", CONFIG_PATH, "--host", listenHost(machine), "--port", String(gateway.port), "--num_workers", "1"],
@@ -122,7 +124,8 @@ export function planGateway(fleet: Fleet, resolved: ResolvedFleet): GatewayPlan 
       ports: publishedPorts(machine, [gateway.port]),
       health: httpHealthCheck(machine, gateway.port, "/health/readiness", 60),
       labels: { "fabric.machine": machine.spec.name, "fabric.role": "gateway" },
-      files: [{ containerPath: CONFIG_PATH, content: rendered.yaml }],
+      // Callback modules sit beside the config: LiteLLM imports them from the config's directory.
+      files: [{ containerPath: CONFIG_PATH, content: rendered.yaml }, ...rendered.modules.map((m) => ({ containerPath: `${CONFIG_DIR}/${m.file}`, content: m.content }))],
     },
   };
 }

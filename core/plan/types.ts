@@ -144,6 +144,8 @@ export interface GatewayPlan {
   readonly routes: readonly GatewayRoutePlan[];
   readonly config: unknown;
   readonly configYaml: string;
+  /** Callback modules the config names (the burst gate), uploaded beside it. */
+  readonly modules: readonly { readonly file: string; readonly content: string }[];
   readonly container: ContainerSpec;
 }
 

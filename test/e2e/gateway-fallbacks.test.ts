@@ -118,7 +118,8 @@ describe("gateway fallbacks with the real LiteLLM", { timeout: 900_000 }, () => 
     const image = stackFleet("local-test").images?.litellm ?? "fabric-test/litellm:1.106.2";
     if (process.env.FABRIC_FALLBACK_PRINT_CONFIG) console.log(p.gateway!.configYaml);
     started = Date.now();
-    gateway = await startLiteLLM(image, p.gateway!.configYaml, { LITELLM_MASTER_KEY: MASTER_KEY, CLOUD_API_KEY: "sk-cloud-fake", LITELLM_LOCAL_MODEL_COST_MAP: "True" }, "fabric-fallbacks", [CLOUD_HOST]);
+    gateway = await startLiteLLM(image, p.gateway!.configYaml, { LITELLM_MASTER_KEY: MASTER_KEY, CLOUD_API_KEY: "sk-cloud-fake", LITELLM_LOCAL_MODEL_COST_MAP: "True" }, "fabric-fallbacks", [CLOUD_HOST],
+      Object.fromEntries(p.gateway!.modules.map((m) => [m.file, m.content])));
   });
 
   after(async () => {

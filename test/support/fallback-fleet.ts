@@ -17,6 +17,10 @@ export interface FallbackFleetInput {
   /** Port of the loopback OpenAI-compatible server standing in for the cloud provider `cloud`. */
   readonly cloudPort: number;
   readonly routes: Readonly<Record<string, readonly string[]>>;
+  /** A pool's served name, when its hosts join another group (default: the pool's name). */
+  readonly poolServedNames?: Readonly<Record<string, string>>;
+  /** gateway.healthCheckSeconds (default: the fleet default). */
+  readonly healthCheckSeconds?: number;
 }
 
 /** A fleet whose gateway config is what `pulumi up` would deploy for these names and ports. */
@@ -42,11 +46,12 @@ export function fallbackFleet(input: FallbackFleetInput): Fleet {
       masterKey: { secret: "litellmMasterKey" },
       providers: [{ name: "cloud", model: "openai/cloud-model", apiKey: { secret: "cloudApiKey" }, apiBase: `http://${CLOUD_HOST}:${input.cloudPort}/v1`, contextWindow: 131072 }],
       routes: Object.entries(input.routes).map(([name, targets]) => ({ name, targets: [...targets] })),
+      ...(input.healthCheckSeconds === undefined ? {} : { healthCheckSeconds: input.healthCheckSeconds }),
     },
     burst: {
       provider: "vast", apiKey: { secret: "vastApiKey" }, budgetPerHour: 100,
       pools: Object.entries(input.pools).map(([name, ports]) => ({
-        name, recipe: "tiny-chat", maxHosts: ports.length, maxPricePerHour: 1, gpu: ["rtx-4090"],
+        name, recipe: "tiny-chat", ...(input.poolServedNames?.[name] ? { servedName: input.poolServedNames[name] } : {}), maxHosts: ports.length, maxPricePerHour: 1, gpu: ["rtx-4090"],
         slotAddresses: ports.map((port) => ({ address: "127.0.0.1", port })),
       })),
     },

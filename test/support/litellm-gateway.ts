@@ -24,13 +24,15 @@ function docker(args: readonly string[], timeoutMs = 60_000): { status: number |
 
 /**
  * Starts `image` with `configYaml` mounted as its config and `env` (values reach `docker run`
- * through the environment, never its argv), `loopbackNames` resolving to 127.0.0.1 inside it, and
- * waits until /health/readiness answers.
+ * through the environment, never its argv), `loopbackNames` resolving to 127.0.0.1 inside it, the
+ * config's callback `modules` (file name → source) beside it, and waits until /health/readiness answers.
  */
-export async function startLiteLLM(image: string, configYaml: string, env: Readonly<Record<string, string>>, namePrefix: string, loopbackNames: readonly string[] = []): Promise<RunningGateway> {
+export async function startLiteLLM(image: string, configYaml: string, env: Readonly<Record<string, string>>, namePrefix: string, loopbackNames: readonly string[] = [],
+  modules: Readonly<Record<string, string>> = {}): Promise<RunningGateway> {
   if (docker(["image", "inspect", image]).status !== 0) assert.fail(`image ${image} is missing; ${SETUP}`);
   const dir = mkdtempSync(join(tmpdir(), `${namePrefix}-`));
   writeFileSync(join(dir, "config.yaml"), configYaml);
+  for (const [file, content] of Object.entries(modules)) writeFileSync(join(dir, file), content, { mode: 0o644 });
   chmodSync(dir, 0o755);
   const port = await freePort();
   const name = `${namePrefix}-${process.pid}-${port}`;

@@ -4,12 +4,14 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createHttpServer } from "node:http";
 
-/** What a fake does with a request. */
-export type FakeBehaviour = "answer" | "status-500" | "hang";
+/** What a fake does with a request: "status-503" is llama-server's answer while it loads its model. */
+export type FakeBehaviour = "answer" | "status-500" | "status-503" | "hang";
 
 export interface FakeServer {
   readonly port: number;
   readonly behaviour: FakeBehaviour;
+  /** Switches an HTTP fake between "answer", "status-500" and "status-503" (a host that finished loading). */
+  setBehaviour(next: Exclude<FakeBehaviour, "hang">): void;
   /** Chat completion requests received (health probes included). */
   readonly requests: () => number;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ function completion(model: string, who: string): string {
 /** Starts a fake on `port` (0: any free port) on 127.0.0.1. `name` appears in its answers. */
 export async function startFake(name: string, behaviour: FakeBehaviour, port = 0): Promise<FakeServer> {
   let count = 0;
+  let current = behaviour;
   const sockets = new Set<Socket>();
   let server: Server;
   if (behaviour === "hang") {
@@ -48,8 +51,12 @@ export async function startFake(name: string, behaviour: FakeBehaviour, port = 0
           return;
         }
         count++;
-        if (behaviour === "status-500") {
+        if (current === "status-500") {
           res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `${name} is broken`, type: "server_error" } }));
+          return;
+        }
+        if (current === "status-503") {
+          res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: 503, message: "Loading model", type: "unavailable_error" } }));
           return;
         }
         let model = name;
@@ -67,7 +74,11 @@ export async function startFake(name: string, behaviour: FakeBehaviour, port = 0
   if (address === null || typeof address === "string") throw new Error("fake server has no port");
   return {
     port: address.port,
-    behaviour,
+    get behaviour() { return current; },
+    setBehaviour: (next) => {
+      if (behaviour === "hang") throw new Error(`${name}: a hanging fake cannot change behaviour`);
+      current = next;
+    },
     requests: () => count,
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();

@@ -33,7 +33,7 @@ export function planFixture(): Plan {
     machines: [rtx, spark],
     engines: [orchestrator, swap, reasoner],
     gateway: {
-      machine: "rtx5090", url: "http://rtx5090.example.ts.net:4000", routes: [], config: {}, configYaml: gatewayYaml,
+      machine: "rtx5090", url: "http://rtx5090.example.ts.net:4000", routes: [], config: {}, configYaml: gatewayYaml, modules: [],
       container: container("litellm", "ghcr.io/berriai/litellm:v1.109.1-stable", "amd64", "rtx5090", {
         args: ["--config", "/app/config.yaml", "--port", "4000"],
         secretEnv: [{ name: "LITELLM_MASTER_KEY", secret: "litellmMasterKey" }, { name: "DEEPSEEK_API_KEY", secret: "deepseekApiKey" }],

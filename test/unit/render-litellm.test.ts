@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import YAML from "yaml";
 import { type LiteLLMInput, renderLiteLLMConfig } from "../../core/render/litellm";
+import { BURST_GATE_CALLBACK, BURST_GATE_FILE, burstGateFreshSeconds, renderBurstGate } from "../../core/render/litellm-burst-gate";
 
 const raw = { serializers: [(v: unknown) => v] };
 
@@ -219,5 +221,40 @@ describe("gateway failover between replicas", () => {
     const policy = renderLiteLLMConfig(homelab()).config.router_settings.model_group_retry_policy as Record<string, unknown>;
     assert.deepEqual(Object.keys(policy), ["chat", "cloud-deepseek", "reason", "swap-r1"]);
     assert.deepEqual(policy.reason, { DefaultRetries: 0 });
+  });
+});
+
+describe("burst gate (a burst host slot is routable only after its own probe passed)", () => {
+  const withPool = (): LiteLLMInput => {
+    const h = homelab();
+    return {
+      ...h,
+      healthCheckIntervalSeconds: 15,
+      groups: h.groups.map((g) => g.servedName !== "reasoner" ? g : { ...g, backends: [...g.backends,
+        { deployment: "reasoner-burst-1", apiBase: "http://reasoner-burst-1:8000/v1", engineModel: "reasoner", burstPool: "reasoner-burst" }] }),
+    };
+  };
+
+  it("is named as a callback and shipped beside the config only when the fleet has burst slots", () => {
+    const plain = renderLiteLLMConfig(homelab());
+    assert.deepEqual(plain.modules, []);
+    assert.deepEqual(plain.config.litellm_settings.callbacks, ["prometheus"]);
+    const gated = renderLiteLLMConfig(withPool());
+    assert.deepEqual(gated.modules.map((m) => m.file), [BURST_GATE_FILE]);
+    assert.deepEqual(gated.config.litellm_settings.callbacks, ["prometheus", BURST_GATE_CALLBACK]);
+    assert.equal(BURST_GATE_CALLBACK.split(".")[0], BURST_GATE_FILE.replace(/\.py$/, ""), "LiteLLM imports <module>.<instance> from the config's directory");
+    assert.deepEqual(entries(gated.yaml, "reason").map((e) => e.model_info.burst_pool), ["reasoner-burst", undefined], "route copies keep the pool mark the gate reads");
+  });
+
+  it("trusts a probe for two rounds plus one probe timeout", () => {
+    assert.equal(burstGateFreshSeconds(15, 5), 35);
+    assert.match(renderLiteLLMConfig(withPool()).modules[0]!.content, /^FRESH_SECONDS = 35$/m);
+    assert.throws(() => renderBurstGate(0), /freshSeconds must be positive/);
+  });
+
+  it("is Python that compiles", { skip: spawnSync("python3", ["--version"]).status !== 0 ? "SKIPPED: no python3 on PATH" : false }, () => {
+    const source = renderLiteLLMConfig(withPool()).modules[0]!.content;
+    const r = spawnSync("python3", ["-c", "import sys; compile(sys.stdin.read(), 'fabric_burst_gate.py', 'exec')"], { input: source, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
   });
 });
