@@ -8,11 +8,15 @@ import { parseFleet } from "../core/fleet/load";
 import type { Fleet } from "../core/fleet/schema";
 import { plan } from "../core/plan/plan";
 import { AutoscaleController, firstLine } from "./autoscale/controller";
-import { inFlightDrain } from "./autoscale/drain";
+import { gatewayDrain, inFlightDrain } from "./autoscale/drain";
+import { LiteLLMGatewaySlots } from "./autoscale/gateway-slots";
 import { LockHeld, acquireStackLock, lockDirFor } from "./autoscale/lock";
 import { ControllerMetrics } from "./autoscale/metrics";
 import { PrometheusQuery } from "./autoscale/prometheus-query";
-import { PulumiAutoscaleStack } from "./autoscale/pulumi-stack";
+import { gatewayMasterKey, PulumiAutoscaleStack } from "./autoscale/pulumi-stack";
+
+/** Seconds a targeted up may take after a drain: the gateway's drain mark outlives both, then lapses. */
+const UPDATE_BUDGET_SECONDS = 900;
 import { type CliIo, EXIT } from "./io";
 import { formatViolation } from "./load-fleet";
 
@@ -20,7 +24,9 @@ export const AUTOSCALE_USAGE = `usage: fabric autoscale --stack <name> [--cwd DI
                        [--metrics-listen HOST:PORT] [--lock-dir DIR] [--drain-timeout SECONDS] [--once]
   polls Prometheus and sets each autoscaled burst pool's host count by a stack-config override
   (fabric:burstDesired) and a pulumi up targeted at that pool, one update at a time. Run it in the
-  project directory (or --cwd) with the backend and passphrase 'pulumi up' uses.
+  project directory (or --cwd) with the backend and passphrase 'pulumi up' uses. Before a host is
+  destroyed the gateway stops routing to it (its burst gate, with the stack's master key) and its
+  in-flight requests finish.
   --prometheus       default: the fleet's monitoring URL
   --interval         seconds between polls (default 15)
   --metrics-listen   where its own /metrics listens (default 127.0.0.1:9464; port 0 = any free port)
@@ -95,6 +101,13 @@ export async function runAutoscale(args: readonly string[], io: CliIo): Promise<
     io.err(`fabric autoscale: REFUSED: ${e instanceof LockHeld ? e.message : firstLine(e)}`);
     return EXIT.violations;
   }
+  // The gateway's burst gate takes a draining host out of routing (no gateway: in-flight wait only).
+  let gate: LiteLLMGatewaySlots | null = null;
+  if (computed.gateway && computed.gateway.modules.length > 0) {
+    const key = await gatewayMasterKey(stack, fleet).catch(() => null);
+    if (key) gate = new LiteLLMGatewaySlots(computed.gateway.url, key);
+    else say(`fabric autoscale: no gateway master key in stack ${stackName} (gateway.masterKey): a draining host stays in the gateway until it is gone`);
+  }
   const metrics = new ControllerMetrics();
   const prometheus = new PrometheusQuery(prometheusUrl);
   const controller = new AutoscaleController({
@@ -108,7 +121,7 @@ export async function runAutoscale(args: readonly string[], io: CliIo): Promise<
       const client = new VastClient({ apiKey, baseUrl, retry: { requestTimeoutMs: 10_000, maxAttempts: 2, maxTotalMs: 20_000 }, log: () => undefined });
       await client.listInstances().catch((e: Error) => { throw new Error(client.clean(e.message)); });
     },
-    drain: inFlightDrain(prometheus, { timeoutMs: drainTimeout * 1000, intervalMs: 2_000 }),
+    ...gatewayDrain(gate, inFlightDrain(prometheus, { timeoutMs: drainTimeout * 1000, intervalMs: 2_000 }), drainTimeout + UPDATE_BUDGET_SECONDS),
     metrics,
     log: say,
   });

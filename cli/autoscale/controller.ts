@@ -4,6 +4,7 @@
 import { type AutoscaleHistory, type HostLoad, decideAutoscale, emptyHistory } from "../../core/burst/autoscale-decision";
 import { BURST_HOST_LABEL, burstHostLabelValue } from "../../core/burst/autoscale-signal";
 import type { AutoscalePlan } from "../../core/plan/autoscale";
+import type { Drain, Release } from "./drain";
 import type { ControllerMetrics } from "./metrics";
 import { PrometheusUnreachable, type Sample } from "./prometheus-query";
 import type { AutoscaleStack } from "./pulumi-stack";
@@ -22,7 +23,9 @@ export interface ControllerDeps {
   /** Resolves when the Vast API answers; throws with the reason when it does not. */
   readonly vastProbe: () => Promise<void>;
   /** Takes the host out of service and waits for its in-flight requests; false keeps the host. */
-  readonly drain: (policy: AutoscalePlan, slot: number) => Promise<{ drained: boolean; detail: string }>;
+  readonly drain: Drain;
+  /** Lifts what `drain` set, once the update ran (or the drain was called off). */
+  readonly release: Release;
   readonly metrics: ControllerMetrics;
   readonly log: (line: string) => void;
   readonly now?: () => number;
@@ -121,6 +124,7 @@ export class AutoscaleController {
       this.say(policy.pool, `drain host ${drainSlot}: ${drain.detail} (${((this.now() - t0) / 1000).toFixed(1)} s)`);
       if (!drain.drained) {
         metrics.updates.inc({ pool: policy.pool, result: "skipped" });
+        this.say(policy.pool, `drain host ${drainSlot} called off: ${await this.deps.release(policy, drainSlot)}`);
         return false;
       }
     }
@@ -135,6 +139,9 @@ export class AutoscaleController {
       metrics.holding.set({ cause: "state" }, 1);
       this.say(policy.pool, `update ${current}→${desired} failed after ${((this.now() - t0) / 1000).toFixed(1)} s, holding at ${current}: ${firstLine(e)}`);
       return false;
+    } finally {
+      // The slot waits for a new passing probe: a destroyed host's last one no longer counts.
+      if (drainSlot !== null) this.say(policy.pool, `host ${drainSlot}: ${await this.deps.release(policy, drainSlot)}`);
     }
   }
 }

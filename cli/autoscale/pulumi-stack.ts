@@ -20,6 +20,13 @@ export interface AutoscaleStack {
   backendUrl(): Promise<string>;
 }
 
+/** The gateway's master key from the stack config the fleet names (gateway.masterKey), for the drain marks. */
+export async function gatewayMasterKey(stack: PulumiAutoscaleStack, fleet: Fleet): Promise<string | null> {
+  const key = fleet.gateway?.masterKey;
+  if (typeof key !== "object") return null;
+  return (await stack.config())[`fabric:${key.secret}`]?.value ?? null;
+}
+
 /**
  * URNs a pool's targeted up touches: the pool component and every host slot up to `slots` (those
  * that exist are updated or deleted, the new ones created). Nothing else of the stack changes.
@@ -78,6 +85,11 @@ export class PulumiAutoscaleStack implements AutoscaleStack {
       await stack.setConfig(`fabric:${DESIRED_OVERRIDE_KEY}`, { value: JSON.stringify({ ...next, [pool]: before[pool] ?? 0 }), secret: false }).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** The stack's config, secrets decrypted (the Automation API asks with --show-secrets). */
+  async config(): Promise<Record<string, { value: string }>> {
+    return (await this.selected()).getAllConfig();
   }
 
   async vast(): Promise<{ apiKey: string | null; baseUrl: string }> {

@@ -132,8 +132,9 @@ export function renderLiteLLMConfig(input: LiteLLMInput): LiteLLMConfig {
   }
   // Burst host slots are routable only once their own probe passed (core/render/litellm-burst-gate.ts).
   const healthCheckInterval = input.healthCheckIntervalSeconds ?? 300;
-  const modules: LiteLLMModule[] = modelList.some((e) => e.model_info.burst_pool !== undefined)
-    ? [{ file: BURST_GATE_FILE, content: renderBurstGate(burstGateFreshSeconds(healthCheckInterval, HEALTH_PROBE_TIMEOUT_SECONDS)) }]
+  const burstSlotNames = [...new Set(modelList.filter((e) => e.model_info.burst_pool !== undefined).map((e) => e.model_info.id.slice(e.model_info.id.lastIndexOf("@") + 1)))];
+  const modules: LiteLLMModule[] = burstSlotNames.length > 0
+    ? [{ file: BURST_GATE_FILE, content: renderBurstGate({ freshSeconds: burstGateFreshSeconds(healthCheckInterval, HEALTH_PROBE_TIMEOUT_SECONDS), slots: burstSlotNames }) }]
     : [];
   const probed = [...new Set(modelList.filter((e) => e.model_info.disable_background_health_check !== true).map((e) => e.model_name))].sort();
 

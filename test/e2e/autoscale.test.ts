@@ -284,7 +284,8 @@ describe("fabric autoscale: rent on backlog, release when idle (local-test stack
     assert.ok(hostTokens > 0, "the rented host's own metrics show tokens it generated");
     assert.ok(probes >= 1, "the gateway health-probed the rented host (so the idle decision was made with probes running)");
     assert.equal(code, 0, "SIGTERM stops the controller cleanly");
-    assert.match(log.map((l) => l.line).join("\n"), /drain host 1: 0 requests in flight at 2 scrapes in a row/);
+    assert.match(log.map((l) => l.line).join("\n"), /drain host 1: out of the gateway; 0 requests in flight at 2 scrapes in a row/);
+    assert.match(log.map((l) => l.line).join("\n"), /host 1: gateway mark on tiny-burst-1 lifted/);
     assert.match(controllerMetrics, /fabric_autoscale_decisions_total\{pool="tiny-burst",action="up"\} 1/);
     assert.deepEqual(fake!.instances(), [], "no fake instance left");
     assert.deepEqual(await hosts.present(), [], "no host container left");

@@ -5,13 +5,14 @@
 // and users get "Loading model" 503s and refused connections. Two gateways from the same fleet,
 // one with the gate as rendered and one with it taken out of the callbacks, meet the same fakes:
 // without the gate the loading host gets user requests (the premise is real), with it none; once
-// the host serves and a probe passed, the gate lets it in. Fakes are loopback servers; the gateway
+// the host serves and a probe passed, the gate lets it in; a slot the controller drains gets no new
+// request, and after its release only a new passing probe brings it back. Fakes are loopback servers; the gateway
 // is the fabric-test/litellm image (scripts/build-test-images.sh). Missing Docker or image FAILS.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import YAML from "yaml";
 import { plan } from "../../core/plan/plan";
-import { BURST_GATE_CALLBACK } from "../../core/render/litellm-burst-gate";
+import { BURST_GATE_CALLBACK, BURST_GATE_PATH } from "../../core/render/litellm-burst-gate";
 import { closedPorts, type FakeServer, startFake } from "../support/openai-fakes";
 import { CLOUD_HOST, fallbackFleet } from "../support/fallback-fleet";
 import { type RunningGateway, startLiteLLM } from "../support/litellm-gateway";
@@ -124,5 +125,38 @@ describe("the burst gate with the real LiteLLM", { timeout: 600_000 }, () => {
     console.log(`gate, host serving: ${REQUESTS} requests, ${second.failed.length} failed, served by ${JSON.stringify(Object.fromEntries(second.servedBy))}`);
     assert.deepEqual(second.failed, [], "the empty slot stays out");
     assert.ok((second.servedBy.get("burst-host-1") ?? 0) > 0, "the host serves once its probe passed");
+
+    // The autoscale controller drains slot 1 before destroying its host, then releases it.
+    const slots = `${s.gateway.url}${BURST_GATE_PATH}`;
+    const admin = { authorization: `Bearer ${MASTER_KEY}` };
+    assert.equal((await fetch(`${slots}/local-burst-1/drain?seconds=600`, { method: "POST" })).status, 401, "no key, no mark");
+    const unknown = await fetch(`${slots}/someone-else-1/drain?seconds=600`, { method: "POST", headers: admin });
+    assert.equal(unknown.status, 404, await unknown.text());
+    assert.equal((await fetch(`${slots}/local-burst-1/drain?seconds=0`, { method: "POST", headers: admin })).status, 400);
+    const marked = await fetch(`${slots}/local-burst-1/drain?seconds=600`, { method: "POST", headers: admin });
+    assert.equal(marked.status, 200, await marked.text());
+    const listed = await fetch(slots, { headers: admin }).then((r) => r.json() as Promise<Record<string, { draining_seconds_left: number }>>);
+    assert.ok(listed["local-burst-1"]!.draining_seconds_left > 590, JSON.stringify(listed));
+    const drained = await send(s.gateway, REQUESTS);
+    console.log(`gate, slot 1 draining: ${REQUESTS} requests, ${drained.failed.length} failed, served by ${JSON.stringify(Object.fromEntries(drained.servedBy))}`);
+    assert.deepEqual(drained.failed, []);
+    assert.equal(drained.servedBy.get("burst-host-1") ?? 0, 0, "a draining slot gets no new request");
+
+    // Released: the probe that passed before the release no longer counts (the host may be gone);
+    // the next passing probe brings a kept host back.
+    const released = await fetch(`${slots}/local-burst-1/release`, { method: "POST", headers: admin });
+    assert.equal(released.status, 200, await released.text());
+    const afterRelease = await send(s.gateway, 10);
+    assert.equal(afterRelease.servedBy.get("burst-host-1") ?? 0, 0, "no request before a probe after the release");
+    const probesAtRelease = s.loading.requests();
+    for (let i = 0; s.loading.requests() === probesAtRelease; i++) {
+      assert.ok(i < 2 * HEALTH_SECONDS * 2, "no probe round reached the host after the release");
+      await sleep(500);
+    }
+    await sleep(2000);
+    const back = await send(s.gateway, REQUESTS);
+    console.log(`gate, slot 1 released and probed: ${REQUESTS} requests, ${back.failed.length} failed, served by ${JSON.stringify(Object.fromEntries(back.servedBy))}`);
+    assert.deepEqual(back.failed, []);
+    assert.ok((back.servedBy.get("burst-host-1") ?? 0) > 0, "a kept host serves again after its next passing probe");
   });
 });

@@ -12,7 +12,9 @@ import { effectiveDesired } from "../../core/burst/desired-override";
 import { parseFleet } from "../../core/fleet/load";
 import type { AutoscalePlan } from "../../core/plan/autoscale";
 import { AutoscaleController } from "../../cli/autoscale/controller";
-import { inFlightDrain } from "../../cli/autoscale/drain";
+import { gatewayDrain, inFlightDrain } from "../../cli/autoscale/drain";
+import { LiteLLMGatewaySlots } from "../../cli/autoscale/gateway-slots";
+import { BURST_GATE_PATH } from "../../core/render/litellm-burst-gate";
 import { LockHeld, acquireStackLock } from "../../cli/autoscale/lock";
 import { ControllerMetrics } from "../../cli/autoscale/metrics";
 import { PrometheusQuery } from "../../cli/autoscale/prometheus-query";
@@ -64,7 +66,8 @@ describe("fabric autoscale controller", () => {
     const c = new AutoscaleController({
       policies: [policy], poolPrices: { "tiny-burst": 0.5, other: 0.5 }, stack, prometheus: new PrometheusQuery(prom.url()),
       vastProbe: async () => { if (opts.vastDown) throw new Error("GET /instances/: connect ECONNREFUSED"); },
-      drain: async (_p, slot) => { drains.push(slot); return { drained: opts.drained ?? true, detail: "test drain" }; },
+      drain: async (_p, slot) => { drains.push(slot); lines.push(`EVENT drain ${slot}`); return { drained: opts.drained ?? true, detail: "test drain" }; },
+      release: async (_p, slot) => { lines.push(`EVENT release ${slot}`); return "test release"; },
       metrics, log: (l) => lines.push(l), now: () => opts.clock.t,
     });
     return { c, lines, drains, metrics };
@@ -95,6 +98,11 @@ describe("fabric autoscale controller", () => {
     assert.deepEqual(drains, [1]);
     assert.deepEqual(s.applied, [1, 0], lines.join("\n"));
     assert.match(lines.join("\n"), /drain host 1: test drain/);
+    // Order: out of the gateway and drained, destroyed, then the gateway mark lifted.
+    const order = lines.filter((l) => l.startsWith("EVENT"));
+    assert.deepEqual(order, ["EVENT drain 1", "EVENT release 1"]);
+    assert.ok(lines.indexOf("EVENT release 1") > lines.findIndex((l) => /applied 1→0/.test(l)), lines.join("\n"));
+    assert.match(lines.join("\n"), /host 1: test release/);
     const text = await metrics.registry.metrics();
     assert.match(text, /fabric_autoscale_current_hosts\{pool="tiny-burst"\} 1/);
     assert.match(text, /fabric_autoscale_decisions_total\{pool="tiny-burst",action="up"\} 1/);
@@ -144,6 +152,7 @@ describe("fabric autoscale controller", () => {
     prom.state.load.set("tiny-burst-1", 0);
     for (let i = 0; i < 4; i++) { clock.t += 30_000; prom.state.t = clock.t / 1000; await c.tick(); }
     assert.deepEqual(s.applied, [], lines.join("\n"));
+    assert.match(lines.join("\n"), /drain host 1 called off: test release/, "a kept host goes back into the gateway");
   });
 
   test("the in-flight drain waits for two scrapes at 0, and gives up at its deadline", async () => {
@@ -198,5 +207,47 @@ describe("the desired-count override", () => {
       "urn:pulumi:local-test::inference-fabric::fabric:burst:BurstPool::burst-tiny-burst",
       "urn:pulumi:local-test::inference-fabric::fabric:burst:BurstPool$pulumi-nodejs:dynamic/vast:Instance::burst-tiny-burst-host-1",
     ]);
+  });
+});
+
+describe("draining through the gateway's burst gate", () => {
+  const inFlight = async () => ({ drained: true, detail: "0 requests in flight at 2 scrapes in a row" });
+
+  test("marks the slot before the in-flight wait, lifts it after; a gateway that cannot be told is said, not fatal", async () => {
+    const calls: string[] = [];
+    const gate = { drain: async (slot: string, seconds: number) => { calls.push(`drain ${slot} ${seconds}`); }, release: async (slot: string) => { calls.push(`release ${slot}`); } };
+    const waited = async () => { calls.push("in-flight wait"); return inFlight(); };
+    const d = gatewayDrain(gate, waited, 1020);
+    assert.deepEqual(await d.drain(policy, 2), { drained: true, detail: "out of the gateway; 0 requests in flight at 2 scrapes in a row" });
+    assert.match(await d.release(policy, 2), /gateway mark on tiny-burst-2 lifted/);
+    assert.deepEqual(calls, ["drain tiny-burst-2 1020", "in-flight wait", "release tiny-burst-2"]);
+
+    const down = { drain: async () => { throw new Error("gateway http://127.0.0.1:1 unreachable (fetch failed)"); }, release: async () => { throw new Error("HTTP 500"); } };
+    const dd = gatewayDrain(down, inFlight, 60);
+    assert.match((await dd.drain(policy, 1)).detail, /^the gateway was not told \(gateway http:\/\/127\.0\.0\.1:1 unreachable \(fetch failed\)\); 0 requests/);
+    assert.match(await dd.release(policy, 1), /not lifted \(HTTP 500\); it lapses on its own/);
+    assert.match((await gatewayDrain(null, inFlight, 60).drain(policy, 1)).detail, /^no gateway in the fleet; /);
+  });
+
+  test("the client posts to the gate's routes with the master key and never repeats it in an error", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+      if (req.url?.includes("/release")) return void res.writeHead(403).end(`{"detail":"bad key sk-secret-123"}`);
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const slots = new LiteLLMGatewaySlots(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, "sk-secret-123");
+      await slots.drain("tiny-burst-1", 120.2);
+      await assert.rejects(slots.release("tiny-burst-1"), (e: Error) => /HTTP 403 .*\[redacted\]/.test(e.message) && !e.message.includes("sk-secret-123"));
+      assert.deepEqual(seen, [
+        `POST ${BURST_GATE_PATH}/tiny-burst-1/drain?seconds=121 Bearer sk-secret-123`,
+        `POST ${BURST_GATE_PATH}/tiny-burst-1/release Bearer sk-secret-123`,
+      ]);
+      await assert.rejects(new LiteLLMGatewaySlots("http://127.0.0.1:1", "k", 2000).drain("tiny-burst-1", 5), /unreachable/);
+    } finally {
+      server.close();
+    }
   });
 });

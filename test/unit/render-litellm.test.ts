@@ -249,7 +249,9 @@ describe("burst gate (a burst host slot is routable only after its own probe pas
   it("trusts a probe for two rounds plus one probe timeout", () => {
     assert.equal(burstGateFreshSeconds(15, 5), 35);
     assert.match(renderLiteLLMConfig(withPool()).modules[0]!.content, /^FRESH_SECONDS = 35$/m);
-    assert.throws(() => renderBurstGate(0), /freshSeconds must be positive/);
+    assert.throws(() => renderBurstGate({ freshSeconds: 0, slots: [] }), /freshSeconds must be positive/);
+    assert.throws(() => renderBurstGate({ freshSeconds: 35, slots: ["x\"); import os; #"] }), /is not a host name/);
+    assert.match(renderLiteLLMConfig(withPool()).modules[0]!.content, /^SLOTS = frozenset\(\["reasoner-burst-1"\]\)$/m);
   });
 
   it("is Python that compiles", { skip: spawnSync("python3", ["--version"]).status !== 0 ? "SKIPPED: no python3 on PATH" : false }, () => {
