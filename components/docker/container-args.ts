@@ -37,6 +37,7 @@ export function containerArgs(spec: ContainerSpec, wiring: ContainerWiring): doc
     ports: spec.ports.map((p) => ({ internal: p.container, external: p.host, ip: p.ip, protocol: "tcp" })),
     ...(spec.gpus && spec.gpus.length > 0 ? { gpus: `device=${spec.gpus.join(",")}` } : {}),
     ...(spec.ipcHost ? { ipcMode: "host" } : {}),
+    ...(spec.pidHost ? { pidMode: "host" } : {}),
     ...(spec.shmSizeMiB !== null ? { shmSize: spec.shmSizeMiB } : {}),
     ...(spec.health ? { healthcheck: healthcheck(spec.health), wait: true, waitTimeout: waitTimeoutSeconds(spec.health) } : {}),
     ...(spec.stopGraceSeconds !== null ? { destroyGraceSeconds: spec.stopGraceSeconds } : {}),

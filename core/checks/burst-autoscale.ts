@@ -48,6 +48,24 @@ export const burstAutoscale: Check = {
         fail("signal", `${(e as Error).message}${usable.length > 0 ? ` (engines with it: ${usable.join(", ")})` : ""}; choose another signal`);
       }
     });
+    out.push(...autoscalerContainer(resolved));
     return out;
   },
 };
+
+/** burst.autoscaler can start: an image (none is published), a pool to scale, and Prometheus to ask. */
+function autoscalerContainer(resolved: Parameters<Check["run"]>[0]): Violation[] {
+  const { fleet } = resolved;
+  const spec = fleet.burst?.autoscaler;
+  if (!spec) return [];
+  const out: Violation[] = [];
+  const fail = (path: string, message: string) => out.push(error("burst-autoscale", path, message));
+  if (!fleet.images.autoscaler) {
+    fail("images.autoscaler", "burst.autoscaler runs `fabric autoscale` in a container but no image is published for it: build tools/images/autoscaler (node 24 + the pulumi CLI; scripts/build-test-images.sh autoscaler) and name it in images.autoscaler");
+  }
+  if (!(fleet.burst?.pools ?? []).some((p) => p.autoscale)) {
+    fail("burst.autoscaler", "no burst pool declares autoscale, so the controller would have nothing to do and exit: add autoscale to a pool or drop burst.autoscaler");
+  }
+  if (!fleet.monitoring) fail("burst.autoscaler", "the controller reads its signals from Prometheus: add a monitoring section");
+  return out;
+}

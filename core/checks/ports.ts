@@ -45,6 +45,9 @@ export function portClaims({ fleet, instances, machines }: ResolvedFleet): Map<s
       }
     }
   }
+  if (fleet.burst?.autoscaler) {
+    claim(fleet.burst.autoscaler.machine, fleet.burst.autoscaler.port, "burst.autoscaler.port", "the autoscale controller's /metrics");
+  }
   // Last, so a clash is reported at the recipe, where it is fixed.
   for (const d of onMachines) {
     for (const r of d.recipes.filter((x) => x.recipe.engine === "tei")) {

@@ -54,6 +54,7 @@ export const unknownReference: Check = {
     if (fleet.gateway) machineRef("gateway.machine", fleet.gateway.machine);
     if (fleet.storage) machineRef("storage.machine", fleet.storage.machine);
     if (fleet.monitoring) machineRef("monitoring.machine", fleet.monitoring.machine);
+    if (fleet.burst?.autoscaler) machineRef("burst.autoscaler.machine", fleet.burst.autoscaler.machine);
     fleet.burst?.pools.forEach((p, i) => {
       recipeRef(`burst.pools[${i}].recipe`, p.recipe);
       p.gpu.forEach((g, j) => {

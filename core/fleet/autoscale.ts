@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Name } from "./primitives";
+import { Name, SecretRef } from "./primitives";
 
 /**
  * What tells the controller a pool's route needs more hosts. Each becomes a PromQL expression the
@@ -63,3 +63,38 @@ export type BurstAutoscale = z.infer<typeof BurstAutoscale>;
 export function scaleDownThreshold(policy: Pick<BurstAutoscale, "scaleUpAt" | "scaleDownBelow">): number {
   return policy.scaleDownBelow ?? policy.scaleUpAt / 2;
 }
+
+/**
+ * A Pulumi state backend the controller container can reach: a `file://` directory on its machine
+ * (mounted at the same path), or an object store / Pulumi Cloud URL whose credentials come from
+ * `secretEnv`.
+ */
+export const BackendUrl = z
+  .string()
+  .regex(/^(?:file:\/\/(?:\/[A-Za-z0-9._@+-]+)+\/?|(?:s3|gs|azblob):\/\/[a-z0-9][a-z0-9.-]{1,62}(?:\/[A-Za-z0-9._\/-]*)?(?:\?[A-Za-z0-9=&._-]*)?|https:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?)$/,
+    "use the stack's backend: 'file:///srv/fabric-state', 's3://bucket/prefix', 'gs://bucket', 'azblob://container' or 'https://api.pulumi.com'")
+  .refine((s) => !s.split("/").includes(".."), "'..' is not allowed in a backend path")
+  .describe("The stack's Pulumi state backend URL, e.g. file:///srv/fabric-state or s3://bucket/prefix.");
+
+/**
+ * `fabric autoscale` as a container the stack deploys (next to the gateway): the project checkout
+ * and a file:// state directory are mounted at their own paths, the Docker socket for the
+ * program's Docker provider, and the passphrase arrives as secret env. Its own /metrics is scraped.
+ */
+export const BurstAutoscaler = z
+  .strictObject({
+    machine: Name.describe("Machine the controller container runs on (Docker, the project checkout and the state directory are there)."),
+    port: z.number().int().min(1).max(65535).default(9464).describe("Port of the controller's /metrics, on the machine's bind address."),
+    intervalSeconds: z.number().int().min(1).max(3600).default(15).describe("Seconds between polls."),
+    drainTimeoutSeconds: z.number().int().min(0).max(3600).default(120).describe("Seconds a host may take to finish its requests before a scale-down is called off."),
+    projectDir: z.string()
+      .regex(/^(?:\/[A-Za-z0-9._@+-]+)+\/?$/, "use the absolute path of the project checkout on that machine, e.g. '/srv/inference-fabric'")
+      .refine((s) => !s.split("/").includes(".."), "'..' is not allowed: give the directory itself")
+      .describe("The project checkout on that machine (program, fleet file, node_modules), mounted read-write at the same path: the controller writes the pool count override into the stack's settings file."),
+    backendUrl: BackendUrl,
+    passphrase: SecretRef.describe("The stack's passphrase, as {secret: <stack config key>} holding it."),
+    secretEnv: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name, e.g. AWS_ACCESS_KEY_ID"), SecretRef).default({})
+      .describe("Environment the backend needs (AWS_ACCESS_KEY_ID, PULUMI_ACCESS_TOKEN, …), each from a secret stack config key."),
+  })
+  .describe("Runs `fabric autoscale` as a container of the stack on `machine`.");
+export type BurstAutoscaler = z.infer<typeof BurstAutoscaler>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BurstAutoscale } from "./autoscale";
+import { BurstAutoscale, BurstAutoscaler } from "./autoscale";
 import { Cluster, ClusterPlacement } from "./cluster";
 import { AbsoluteDir, BindAddress, BucketName, CatalogId, DockerHost, HostAddress, HttpUrl, PlainText, TailnetName } from "./grammar";
 import { Image, Name, Port, SecretField, boundedDuration } from "./primitives";
@@ -199,6 +199,8 @@ export const Burst = z
     port: Port.default(8000).describe("Engine port inside burst hosts."),
     /** Burst pools, one recipe each. */
     pools: z.array(BurstPool).default([]).describe("Burst pools, one recipe each."),
+    /** `fabric autoscale` as a container of the stack; without it the controller runs as a plain process. */
+    autoscaler: BurstAutoscaler.optional(),
   })
   .describe("Rented burst capacity (Vast.ai).");
 
@@ -261,6 +263,8 @@ export const ServiceImages = z
     nodeExporter: Image.optional(),
     /** NVIDIA DCGM exporter image. */
     dcgmExporter: Image.optional(),
+    /** The `fabric autoscale` container (node 24 and the pulumi CLI; tools/images/autoscaler). No default: nothing is published. */
+    autoscaler: Image.optional(),
   })
   .default({})
   .describe("Overrides of the pinned service images (gateway, Prometheus, MinIO, mc, exporters).");

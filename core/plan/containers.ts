@@ -52,6 +52,7 @@ export function baseContainer(name: string, image: string, machine: ResolvedMach
     ports: [],
     gpus: null,
     ipcHost: false,
+    pidHost: false,
     shmSizeMiB: null,
     health: null,
     stopGraceSeconds: null,

@@ -17,6 +17,7 @@ export function meshMachines(fleet: Fleet, resolved: ResolvedFleet): MeshMachine
     if (enginePorts.length > 0) roles.push("engine");
     if (fleet.monitoring?.machine === name) roles.push("monitoring");
     if (fleet.storage?.machine === name) roles.push("store");
+    if (fleet.burst?.autoscaler?.machine === name) roles.push("autoscaler");
     const exporters = fleet.monitoring?.exporters ?? false;
     const metricsPorts = !exporters ? [] : m.hardware && m.hardware.family !== "cpu" ? [NODE_EXPORTER_PORT, DCGM_EXPORTER_PORT] : [NODE_EXPORTER_PORT];
     return { name, roles, enginePorts, metricsPorts };
@@ -34,6 +35,7 @@ export function planMesh(fleet: Fleet, resolved: ResolvedFleet): MeshPlan | null
     storePorts: fleet.storage ? [fleet.storage.port] : [],
     storeConsolePort: fleet.storage?.consolePort ?? null,
     monitoringPort: fleet.monitoring?.port ?? null,
+    autoscalerPort: fleet.burst?.autoscaler?.port ?? null,
     burst: fleet.burst ? { enginePort: fleet.burst.port } : null,
     machineTags: true,
   });

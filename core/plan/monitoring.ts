@@ -9,6 +9,8 @@ import type { ResolvedFleet } from "./resolve";
 import type { BurstPlan, EnginePlan, MonitoringPlan } from "./types";
 
 const CONFIG_DIR = "/etc/prometheus";
+/** The scrape job of the autoscale controller container's own /metrics (burst.autoscaler). */
+export const AUTOSCALER_METRICS_JOB = "fabric-autoscale";
 
 /**
  * Every host slot of every burst pool with metrics, rented or not: a host that comes up is scraped
@@ -23,7 +25,7 @@ export function burstScrapeTargets(burst: BurstPlan | null): ScrapeTarget[] {
   })));
 }
 
-/** Every engine with metrics, every burst host slot, the gateway, and the exporters on every machine. */
+/** Every engine with metrics, every burst host slot, the gateway, the autoscale controller container, and the exporters on every machine. */
 export function scrapeTargets(fleet: Fleet, resolved: ResolvedFleet, engines: readonly EnginePlan[], burst: BurstPlan | null = null): ScrapeTarget[] {
   const targets: ScrapeTarget[] = engines.flatMap((e) => e.metricsPath === null ? [] : [{
     job: e.metricsJob,
@@ -36,6 +38,11 @@ export function scrapeTargets(fleet: Fleet, resolved: ResolvedFleet, engines: re
   const gatewayMachine = resolved.machines.find((m) => m.spec.name === gateway?.machine);
   if (gateway && gatewayMachine) {
     targets.push({ job: GATEWAY_METRICS_JOB, metricsPath: "/metrics/", address: `${gatewayMachine.spec.address}:${gateway.port}`, labels: { machine: gatewayMachine.spec.name } });
+  }
+  const autoscaler = fleet.burst?.autoscaler;
+  const autoscalerMachine = resolved.machines.find((m) => m.spec.name === autoscaler?.machine);
+  if (autoscaler && autoscalerMachine) {
+    targets.push({ job: AUTOSCALER_METRICS_JOB, metricsPath: "/metrics", address: `${autoscalerMachine.spec.address}:${autoscaler.port}`, labels: { machine: autoscalerMachine.spec.name } });
   }
   if (fleet.monitoring?.exporters) {
     for (const m of resolved.machines) {

@@ -1,6 +1,7 @@
 import { runChecks } from "../checks";
 import type { Fleet } from "../fleet/schema";
 import { planAutoscale } from "./autoscale";
+import { planAutoscaler } from "./autoscaler";
 import { planBurst } from "./burst";
 import { planClusters } from "./cluster-plan";
 import { planEngine } from "./engines";
@@ -51,6 +52,7 @@ export function plan(fleet: Fleet): Plan {
     burst,
     clusters: planClusters(fleet, resolved, engines),
     autoscale: planAutoscale(fleet, resolved),
+    autoscaler: guarded("burst.autoscaler", () => planAutoscaler(fleet, resolved)),
     waves: rolloutWaves(resolved),
     waveSettleSeconds: waveSettleSeconds(fleet.gateway, HEALTH_PROBE_TIMEOUT_SECONDS),
     violations,

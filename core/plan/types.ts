@@ -52,6 +52,8 @@ export interface ContainerSpec {
   /** GPU indices to request; null = no GPU. */
   readonly gpus: readonly number[] | null;
   readonly ipcHost: boolean;
+  /** Share the host's pid namespace (the autoscale controller's lock records a pid the host checks). */
+  readonly pidHost: boolean;
   readonly shmSizeMiB: number | null;
   readonly health: HealthCheck | null;
   /** Seconds between SIGTERM and SIGKILL when the container is stopped (in-flight work drains); null kills at once. */
@@ -149,6 +151,16 @@ export interface GatewayPlan {
   readonly container: ContainerSpec;
 }
 
+export interface AutoscalerPlan {
+  readonly machine: string;
+  /** Its own /metrics as Prometheus scrapes it, e.g. `http://rtx5090.example.ts.net:9464/metrics`. */
+  readonly metricsUrl: string;
+  /** The project checkout it runs in (`--cwd`). */
+  readonly projectDir: string;
+  /** Args without `--stack` (the component adds the stack it deploys). */
+  readonly container: ContainerSpec;
+}
+
 export interface MonitoringPlan {
   readonly machine: string;
   readonly url: string;
@@ -241,6 +253,8 @@ export interface Plan {
   readonly clusters: readonly ClusterPlan[];
   /** Autoscale policies of burst pools, with their PromQL (`fabric autoscale` applies them). */
   readonly autoscale: readonly AutoscalePlan[];
+  /** `fabric autoscale` as a container of the stack (burst.autoscaler), or null: run it as a process. */
+  readonly autoscaler: AutoscalerPlan | null;
   /** Deployment names per rollout wave, in order. */
   readonly waves: readonly (readonly string[])[];
   /**

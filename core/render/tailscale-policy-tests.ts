@@ -30,6 +30,18 @@ function candidateCases(input: TailscalePolicyInput): Case[] {
       add("tag:engine", dst, [input.gatewayPort], false);
       if (input.burst) add("tag:burst", dst, [input.gatewayPort], false);
     }
+    if (m.roles.includes("autoscaler")) {
+      const dst = dstOf(m, "autoscaler");
+      add("tag:monitoring", dst, [input.autoscalerPort], true);
+      add("tag:gateway", dst, [input.autoscalerPort], false);
+      if (input.burst) add("tag:burst", dst, [input.autoscalerPort], false);
+    }
+    if (m.roles.includes("gateway") && input.machines.some((x) => x.roles.includes("autoscaler"))) {
+      add("tag:autoscaler", dstOf(m, "gateway"), [input.gatewayPort], true);
+    }
+    if (m.roles.includes("monitoring") && input.machines.some((x) => x.roles.includes("autoscaler"))) {
+      add("tag:autoscaler", dstOf(m, "monitoring"), [input.monitoringPort], true);
+    }
     if (m.roles.includes("store")) {
       const dst = dstOf(m, "store");
       add("tag:engine", dst, input.storePorts, true);

@@ -1,7 +1,7 @@
 import { policyTests } from "./tailscale-policy-tests";
 
 /** What a fleet machine does on the mesh; each role is a tag (`tag:<role>`). */
-export type MeshRole = "gateway" | "engine" | "monitoring" | "store";
+export type MeshRole = "gateway" | "engine" | "monitoring" | "store" | "autoscaler";
 
 export interface MeshMachine {
   /** Machine name (a DNS label); with `machineTags` it becomes `tag:machine-<name>`. */
@@ -23,6 +23,11 @@ export interface TailscalePolicyInput {
   readonly storeConsolePort?: number | null;
   /** Prometheus UI port on `monitoring` machines, for admins only. */
   readonly monitoringPort?: number | null;
+  /**
+   * The autoscale controller container's /metrics port on `autoscaler` machines: Prometheus scrapes
+   * it; the controller itself reaches the gateway (drain marks) and Prometheus (its signals).
+   */
+  readonly autoscalerPort?: number | null;
   /** Burst hosts join as `tag:burst`; the gateway and Prometheus reach their engine port. Null: no burst. */
   readonly burst: { readonly enginePort: number } | null;
   /**
@@ -79,8 +84,9 @@ function checkInput(input: TailscalePolicyInput): void {
     }
     if (has("gateway") && input.gatewayPort === null) throw new Error(`machine '${m.name}' has the gateway role but gatewayPort is null`);
     if (has("store") && input.storePorts.length === 0) throw new Error(`machine '${m.name}' has the store role but storePorts is empty`);
+    if (has("autoscaler") && (input.autoscalerPort ?? null) === null) throw new Error(`machine '${m.name}' has the autoscaler role but autoscalerPort is not set`);
   }
-  [input.gatewayPort, input.storeConsolePort, input.monitoringPort, input.burst?.enginePort, ...input.storePorts]
+  [input.gatewayPort, input.storeConsolePort, input.monitoringPort, input.autoscalerPort, input.burst?.enginePort, ...input.storePorts]
     .forEach((p) => p === null || p === undefined || checkPort(p, "policy input"));
 }
 
@@ -118,7 +124,7 @@ function buildGrants(input: TailscalePolicyInput, admins: string, clients: reado
     for (const role of m.roles) {
       const dst = destination(input, m, role);
       // Prometheus scrapes what the role serves plus the machine's exporters; never the store API.
-      const scraped = role === "engine" ? m.enginePorts : role === "gateway" ? [input.gatewayPort] : [];
+      const scraped = role === "engine" ? m.enginePorts : role === "gateway" ? [input.gatewayPort] : role === "autoscaler" ? [input.autoscalerPort] : [];
       set.add([monitoring], dst, [...scraped, ...m.metricsPorts]);
       set.add([admins], dst, [22]);
       if (role === "engine") set.add([gateway], dst, m.enginePorts);
@@ -126,6 +132,9 @@ function buildGrants(input: TailscalePolicyInput, admins: string, clients: reado
       if (role === "store") set.add([roleTag("engine"), ...(input.burst ? [roleTag("burst")] : [])], dst, input.storePorts);
       if (role === "store") set.add([admins], dst, [input.storeConsolePort]);
       if (role === "monitoring") set.add([admins], dst, [input.monitoringPort]);
+      // The controller marks draining hosts at the gateway and reads its signals from Prometheus.
+      if (role === "gateway" && input.machines.some((x) => x.roles.includes("autoscaler"))) set.add([roleTag("autoscaler")], dst, [input.gatewayPort]);
+      if (role === "monitoring" && input.machines.some((x) => x.roles.includes("autoscaler"))) set.add([roleTag("autoscaler")], dst, [input.monitoringPort]);
     }
   }
   if (input.burst) {

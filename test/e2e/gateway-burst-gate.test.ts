@@ -59,6 +59,16 @@ async function scene(gated: boolean): Promise<Scene> {
   return { gateway, local, loading, fakes: [local, loading, cloud] };
 }
 
+/** Waits until `host` gets its next request (a probe round: the test sends none meanwhile), then 2 s for the verdict. */
+async function nextProbe(host: FakeServer, what: string): Promise<void> {
+  const seen = host.requests();
+  for (let i = 0; host.requests() === seen; i++) {
+    assert.ok(i < 4 * HEALTH_SECONDS, what);
+    await sleep(500);
+  }
+  await sleep(2000);
+}
+
 interface Sent { failed: string[]; servedBy: Map<string, number> }
 
 async function send(gateway: RunningGateway, n: number): Promise<Sent> {
@@ -115,12 +125,7 @@ describe("the burst gate with the real LiteLLM", { timeout: 600_000 }, () => {
 
     // The host finishes loading; the next probe round finds it serving.
     s.loading.setBehaviour("answer");
-    const probesBefore = s.loading.requests();
-    for (let i = 0; s.loading.requests() === probesBefore; i++) {
-      assert.ok(i < 2 * HEALTH_SECONDS * 2, "no probe round reached the host");
-      await sleep(500);
-    }
-    await sleep(2000);
+    await nextProbe(s.loading, "no probe round reached the host");
     const second = await send(s.gateway, REQUESTS);
     console.log(`gate, host serving: ${REQUESTS} requests, ${second.failed.length} failed, served by ${JSON.stringify(Object.fromEntries(second.servedBy))}`);
     assert.deepEqual(second.failed, [], "the empty slot stays out");
@@ -148,12 +153,7 @@ describe("the burst gate with the real LiteLLM", { timeout: 600_000 }, () => {
     assert.equal(released.status, 200, await released.text());
     const afterRelease = await send(s.gateway, 10);
     assert.equal(afterRelease.servedBy.get("burst-host-1") ?? 0, 0, "no request before a probe after the release");
-    const probesAtRelease = s.loading.requests();
-    for (let i = 0; s.loading.requests() === probesAtRelease; i++) {
-      assert.ok(i < 2 * HEALTH_SECONDS * 2, "no probe round reached the host after the release");
-      await sleep(500);
-    }
-    await sleep(2000);
+    await nextProbe(s.loading, "no probe round reached the host after the release");
     const back = await send(s.gateway, REQUESTS);
     console.log(`gate, slot 1 released and probed: ${REQUESTS} requests, ${back.failed.length} failed, served by ${JSON.stringify(Object.fromEntries(back.servedBy))}`);
     assert.deepEqual(back.failed, []);

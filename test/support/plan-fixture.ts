@@ -67,6 +67,7 @@ export function planFixture(): Plan {
     mesh: null,
     burst: null,
     autoscale: [],
+    autoscaler: null,
     // The reason route's backends (reasoner, swap) sit in different waves.
     waves: [["orchestrator", "reasoner"], ["swap"]],
     waveSettleSeconds: 12,
@@ -126,7 +127,7 @@ function engine(e: EngineFixture): EnginePlan {
 function container(name: string, image: string, arch: "amd64" | "arm64", machineName: string, over: Partial<ContainerSpec>): ContainerSpec {
   return {
     name, image, platform: `linux/${arch}`, entrypoint: null, args: [], env: {}, secretEnv: [], network: "bridge", ports: [],
-    gpus: null, ipcHost: false, shmSizeMiB: null, health: null, stopGraceSeconds: null, restart: "unless-stopped", labels: { "fabric.machine": machineName },
+    gpus: null, ipcHost: false, pidHost: false, shmSizeMiB: null, health: null, stopGraceSeconds: null, restart: "unless-stopped", labels: { "fabric.machine": machineName },
     volumes: [], files: [], ...over,
   };
 }
