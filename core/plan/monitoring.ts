@@ -3,14 +3,12 @@ import { serviceImage } from "../catalog/services";
 import { DCGM_EXPORTER_PORT, NODE_EXPORTER_PORT } from "../checks/ports";
 import type { Fleet } from "../fleet/schema";
 import { renderAlertRules } from "../render/alert-rules";
-import { burstPoolLabel, prometheusRulesFileName, renderPrometheusConfig, type ScrapeTarget } from "../render/prometheus";
+import { AUTOSCALER_METRICS_JOB, burstPoolLabel, prometheusRulesFileName, renderPrometheusConfig, type ScrapeTarget } from "../render/prometheus";
 import { baseContainer, httpHealthCheck, listenHost, publishedPorts } from "./containers";
 import type { ResolvedFleet } from "./resolve";
 import type { BurstPlan, EnginePlan, MonitoringPlan } from "./types";
 
 const CONFIG_DIR = "/etc/prometheus";
-/** The scrape job of the autoscale controller container's own /metrics (burst.autoscaler). */
-export const AUTOSCALER_METRICS_JOB = "fabric-autoscale";
 
 /**
  * Every host slot of every burst pool with metrics, rented or not: a host that comes up is scraped

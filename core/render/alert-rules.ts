@@ -1,5 +1,6 @@
 import YAML from "yaml";
-import { burstPoolLabel, engineTargetLabel } from "./prometheus";
+import { GATEWAY_METRICS_JOB } from "../burst/autoscale-signal";
+import { AUTOSCALER_METRICS_JOB, burstPoolLabel, engineTargetLabel } from "./prometheus";
 
 /** Where alerts fire. Defaults suit a homelab; every value is overridable. */
 export interface AlertThresholds {
@@ -91,9 +92,21 @@ function hostRules(t: AlertThresholds): AlertRule[] {
 
 function gatewayRules(): AlertRule[] {
   return [
-    rule("GatewayDown", `up{job="litellm"} == 0`, "2m", "critical",
+    rule("GatewayDown", `up{job="${GATEWAY_METRICS_JOB}"} == 0`, "2m", "critical",
       "Gateway down on {{ $labels.machine }}",
       "The LiteLLM gateway at {{ $labels.instance }} has not answered a metrics scrape for 2 minutes; clients cannot reach any model."),
+  ];
+}
+
+/** The autoscale controller container (burst.autoscaler): down, or holding because it cannot see or change the fleet. */
+function autoscalerRules(): AlertRule[] {
+  return [
+    rule("AutoscalerDown", `up{job="${AUTOSCALER_METRICS_JOB}"} == 0`, "5m", "warning",
+      "Autoscale controller down on {{ $labels.machine }}",
+      "fabric autoscale at {{ $labels.instance }} has not answered a metrics scrape for 5 minutes: no host is rented on a backlog, and rented hosts stay until their own idle watchdog destroys them."),
+    rule("AutoscalerHolding", `max by (instance, machine, cause) (fabric_autoscale_holding{job="${AUTOSCALER_METRICS_JOB}"}) == 1`, "10m", "warning",
+      "Autoscale controller on {{ $labels.machine }} is holding: {{ $labels.cause }} unreachable",
+      "fabric autoscale at {{ $labels.instance }} has held every pool for 10 minutes because it cannot reach {{ $labels.cause }} (prometheus, vast or the state backend); its log says why."),
   ];
 }
 
@@ -109,6 +122,7 @@ export function alertRuleGroups(thresholds: Partial<AlertThresholds> = {}): { na
   return [
     { name: "inference-engines", rules: engineRules(t) },
     { name: "inference-gateway", rules: gatewayRules() },
+    { name: "inference-autoscale", rules: autoscalerRules() },
     { name: "inference-hosts", rules: hostRules(t) },
   ];
 }

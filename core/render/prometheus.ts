@@ -1,5 +1,8 @@
 import YAML from "yaml";
 
+/** The scrape job of the autoscale controller container's own /metrics (burst.autoscaler). */
+export const AUTOSCALER_METRICS_JOB = "fabric-autoscale";
+
 /**
  * Name of the rules file next to prometheus.yml. It starts with "prometheus" so the monitoring
  * component can mount both files under one prefix.

@@ -50,7 +50,7 @@ describe("promtool accepts the rendered Prometheus files", () => {
   it("check rules: prometheus-rules.yml", () => {
     const { status, output } = promtool(dir, "check", "rules", prometheusRulesFileName);
     assert.equal(status, 0, output);
-    assert.match(output, /SUCCESS: 10 rules found/);
+    assert.match(output, /SUCCESS: 12 rules found/);
   });
 
   it("check rules fails on a broken rule, so the checks above can fail", () => {
@@ -61,7 +61,7 @@ describe("promtool accepts the rendered Prometheus files", () => {
     assert.match(output, /EngineDown|parse error/);
   });
 
-  it("test rules: EngineDown and KVCacheNearFull fire after their 'for', not before; an empty burst slot never fires", () => {
+  it("test rules: EngineDown, KVCacheNearFull and AutoscalerHolding fire after their 'for', not before; an empty burst slot never fires", () => {
     const labels = (extra: Record<string, string>) =>
       `{${Object.entries({ ...spark, ...extra }).map(([k, v]) => `${k}="${v}"`).join(", ")}}`;
     const where = `${spark.deployment} (reasoner) on spark, ${spark.instance}`;
@@ -74,6 +74,10 @@ describe("promtool accepts the rendered Prometheus files", () => {
           // Scrapes fail from minute 2 on.
           { series: `up${labels({ job: "vllm", engine: "vllm" })}`, values: "1 1 0x8" },
           { series: `up{job="litellm", instance="workstation.example.ts.net:4000", machine="workstation"}`, values: "1x10" },
+          // The autoscale controller answers, but cannot reach Vast from minute 1 on.
+          { series: `up{job="fabric-autoscale", instance="workstation.example.ts.net:9464", machine="workstation"}`, values: "1x20" },
+          { series: `fabric_autoscale_holding{job="fabric-autoscale", instance="workstation.example.ts.net:9464", machine="workstation", cause="vast"}`, values: "0 1x20" },
+          { series: `fabric_autoscale_holding{job="fabric-autoscale", instance="workstation.example.ts.net:9464", machine="workstation", cause="prometheus"}`, values: "0x20" },
           // A burst host slot with no host rented: down by design, never an EngineDown.
           { series: 'up{job="vllm", instance="reason-burst-1.example.ts.net:8000", deployment="reason-burst-1", machine="reason-burst-1", engine="vllm", served_name="reason-burst", burst_pool="reason-burst"}', values: "0x10" },
           // KV cache 95 % full from minute 1 on; vLLM's own engine label arrives as exported_engine.
@@ -91,6 +95,17 @@ describe("promtool accepts the rendered Prometheus files", () => {
             }],
           },
           { eval_time: "5m", alertname: "GatewayDown", exp_alerts: [] },
+          { eval_time: "5m", alertname: "AutoscalerDown", exp_alerts: [] },
+          { eval_time: "9m", alertname: "AutoscalerHolding", exp_alerts: [] },
+          {
+            eval_time: "12m", alertname: "AutoscalerHolding", exp_alerts: [{
+              exp_labels: { severity: "warning", instance: "workstation.example.ts.net:9464", machine: "workstation", cause: "vast" },
+              exp_annotations: {
+                summary: "Autoscale controller on workstation is holding: vast unreachable",
+                description: "fabric autoscale at workstation.example.ts.net:9464 has held every pool for 10 minutes because it cannot reach vast (prometheus, vast or the state backend); its log says why.",
+              },
+            }],
+          },
           { eval_time: "5m", alertname: "KVCacheNearFull", exp_alerts: [] },
           {
             eval_time: "7m", alertname: "KVCacheNearFull", exp_alerts: [{

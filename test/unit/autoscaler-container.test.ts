@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import YAML from "yaml";
 import { parseFleet } from "../../core/fleet/load";
 import { plan } from "../../core/plan/plan";
-import { AUTOSCALER_METRICS_JOB } from "../../core/plan/monitoring";
+import { AUTOSCALER_METRICS_JOB } from "../../core/render/prometheus";
 import { requiredSecretKeys } from "../../components/secrets";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -84,7 +84,7 @@ describe("renderAlertRules", () => {
   it("has the alerts operators need, each with for, severity and a summary naming the target", () => {
     const rules = alertRuleGroups().flatMap((g) => g.rules);
     assert.deepEqual(rules.map((r) => r.alert).sort(), [
-      "DCGMExporterDown", "EngineDown", "GPUMemHigh", "GatewayDown", "HostMemoryLow", "KVCacheNearFull",
+      "AutoscalerDown", "AutoscalerHolding", "DCGMExporterDown", "EngineDown", "GPUMemHigh", "GatewayDown", "HostMemoryLow", "KVCacheNearFull",
       "NodeExporterDown", "Preempting", "QueueBacklog", "TTFTp95High",
     ]);
     for (const r of rules) {
@@ -105,6 +105,8 @@ describe("renderAlertRules", () => {
     assert.match(expr("GPUMemHigh"), /DCGM_FI_DEV_FB_USED \/ \(DCGM_FI_DEV_FB_USED \+ DCGM_FI_DEV_FB_FREE\) > 0\.97/);
     assert.match(expr("HostMemoryLow"), /node_memory_MemAvailable_bytes \/ node_memory_MemTotal_bytes < 0\.1/);
     assert.equal(expr("GatewayDown"), 'up{job="litellm"} == 0');
+    assert.equal(expr("AutoscalerDown"), 'up{job="fabric-autoscale"} == 0');
+    assert.equal(expr("AutoscalerHolding"), 'max by (instance, machine, cause) (fabric_autoscale_holding{job="fabric-autoscale"}) == 1');
   });
 
   it("takes thresholds and rejects fractions above 1", () => {
