@@ -7,21 +7,24 @@ import { CONTAINER, type ContainerView, containerView, describeContainer, isLabe
 import { checkMode, type FleetConfig, fleetFileProperty, instanceOf, runCheck } from "../fleet-context";
 
 /** The budget an engine's labels declare, in GiB; undefined when it was never computed. */
-function budgetGiB(c: ContainerView): number | undefined {
-  const value = Number(c.labels[LABEL.memoryBudgetGiB]);
-  return Number.isFinite(value) && c.labels[LABEL.memoryBudgetGiB] !== "" ? value : undefined;
+function budgetGiB(labels: Readonly<Record<string, string>>): number | undefined {
+  const value = Number(labels[LABEL.memoryBudgetGiB]);
+  return Number.isFinite(value) && labels[LABEL.memoryBudgetGiB] !== "" && labels[LABEL.memoryBudgetGiB] !== undefined ? value : undefined;
 }
 
-/** Label-only memory findings of one engine: a budget that was never computed, or one larger than the GPU. */
-function labelMemoryFindings(c: ContainerView): string[] {
-  const hardwareId = c.labels[LABEL.hardware] ?? "";
+/**
+ * Label-only memory findings of one engine (a Docker container's labels or a Kubernetes pod
+ * template's, `who` naming it): a budget that was never computed, or one larger than the GPU.
+ */
+export function labelMemoryFindings(labels: Readonly<Record<string, string>>, who: string): string[] {
+  const hardwareId = labels[LABEL.hardware] ?? "";
   const hardware = findHardware(hardwareId);
-  const budget = budgetGiB(c);
+  const budget = budgetGiB(labels);
   if (budget === undefined) {
-    return [`${describeContainer(c)}: its memory budget is '${c.labels[LABEL.memoryBudgetGiB] ?? "missing"}', so its fit was never computed (the model is not in the catalog): give the recipe a model.config, or set fleetFile for fabric check's full answer`];
+    return [`${who}: its memory budget is '${labels[LABEL.memoryBudgetGiB] ?? "missing"}', so its fit was never computed (the model is not in the catalog): give the recipe a model.config, or set fleetFile for fabric check's full answer`];
   }
   if (hardware && budget > hardware.memoryGiB + 1e-9) {
-    return [`${describeContainer(c)}: claims ${gib(budget)} GiB but ${hardwareId} has ${gib(hardware.memoryGiB)} GiB: lower gpuMemoryUtilization`];
+    return [`${who}: claims ${gib(budget)} GiB but ${hardwareId} has ${gib(hardware.memoryGiB)} GiB: lower gpuMemoryUtilization`];
   }
   return [];
 }
@@ -50,7 +53,7 @@ export const memoryFit: ResourceValidationPolicy = {
     const mode = checkMode(args.getConfig<FleetConfig>(), [c]);
     if (mode.kind === "resources") {
       if (mode.problem) report(mode.problem);
-      labelMemoryFindings(c).forEach((m) => report(m));
+      labelMemoryFindings(c.labels, describeContainer(c)).forEach((m) => report(m));
       return;
     }
     const instance = instanceOf(mode.fleet, c);
@@ -82,7 +85,7 @@ export const gpuOversubscription: StackValidationPolicy = {
     const pools = new Map<string, typeof engines>();
     const indices = engines.map((c) => gpuIndices(c));
     engines.forEach((c, i) => {
-      if (budgetGiB(c) === undefined) return; // memory-fit reports it
+      if (budgetGiB(c.labels) === undefined) return; // memory-fit reports it
       const own = indices[i];
       // `all`: every GPU the host's other engines use (at least GPU 0).
       const gpus = own === "all"
@@ -99,7 +102,7 @@ export const gpuOversubscription: StackValidationPolicy = {
       const hardwareId = tenants[0]?.labels[LABEL.hardware] ?? "";
       const total = findHardware(hardwareId)?.memoryGiB;
       if (total === undefined) continue;
-      const parts = tenants.map((c) => ({ name: c.labels[LABEL.deployment] ?? c.name, fraction: (budgetGiB(c) ?? 0) / total }));
+      const parts = tenants.map((c) => ({ name: c.labels[LABEL.deployment] ?? c.name, fraction: (budgetGiB(c.labels) ?? 0) / total }));
       const sum = parts.reduce((s, p) => s + p.fraction, 0);
       if (sum <= 1 + 1e-9) continue;
       const where = index === "-1" ? machine : `${machine} GPU ${index}`;

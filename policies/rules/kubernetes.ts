@@ -2,6 +2,7 @@
 // Services stay inside the cluster. Engine objects are those the fabric labels
 // (fabric.role=engine on the pod template, app.kubernetes.io/component=engine on the Service).
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { labelMemoryFindings } from "./engine-fit";
 import { unpinnedReason } from "./images";
 
 export const K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -62,6 +63,13 @@ export const kubernetesImagePinned = engineDeploymentPolicy("kubernetes-image-pi
     }
   });
 
+export const kubernetesMemoryFit = engineDeploymentPolicy("kubernetes-memory-fit",
+  "An engine's pod template says what memory it claims per GPU (fabric.memory-budget-gib) and it is no more than its GPU product (fabric.hardware) has; fabric check's full fit needs fleetFile.",
+  (e, report) => {
+    if (e.labels["fabric.hardware"] === "cpu") return;
+    labelMemoryFindings(e.labels, `Deployment ${e.name}`).forEach((m) => report(m));
+  });
+
 export const kubernetesEngineServiceInternal: ResourceValidationPolicy = {
   name: "kubernetes-engine-service-internal",
   description: "An engine's Service is ClusterIP: engines have no authentication, so a LoadBalancer or NodePort would publish them; clients go through the gateway.",
@@ -77,4 +85,4 @@ export const kubernetesEngineServiceInternal: ResourceValidationPolicy = {
   },
 };
 
-export const kubernetesPolicies = [kubernetesGpuLimits, kubernetesProbes, kubernetesImagePinned, kubernetesEngineServiceInternal];
+export const kubernetesPolicies = [kubernetesGpuLimits, kubernetesProbes, kubernetesImagePinned, kubernetesMemoryFit, kubernetesEngineServiceInternal];

@@ -10,7 +10,7 @@ import { parseFleet } from "../../core/fleet/load";
 import type { Fleet } from "../../core/fleet/schema";
 import { plan } from "../../core/plan/plan";
 import type { KubeObject } from "../../core/render/kubernetes/types";
-import { K8S_DEPLOYMENT, K8S_SERVICE, kubernetesEngineServiceInternal, kubernetesGpuLimits, kubernetesImagePinned, kubernetesProbes } from "../../policies/rules/kubernetes";
+import { K8S_DEPLOYMENT, K8S_SERVICE, kubernetesEngineServiceInternal, kubernetesGpuLimits, kubernetesImagePinned, kubernetesMemoryFit, kubernetesProbes } from "../../policies/rules/kubernetes";
 import { runResourcePolicy } from "../support/policy-harness";
 import { repoRoot } from "../support/stacks";
 
@@ -118,7 +118,8 @@ describe("policy pack: Kubernetes rules, from the rendered objects", () => {
   const messages = async (policy: Parameters<typeof runResourcePolicy>[0], r: Parameters<typeof runResourcePolicy>[1]) => (await runResourcePolicy(policy, r)).map((v) => v.message);
 
   test("the rendered objects pass every rule", async () => {
-    for (const policy of [kubernetesGpuLimits, kubernetesProbes, kubernetesImagePinned]) assert.deepEqual(await messages(policy, deployment()), [], policy.name);
+    for (const policy of [kubernetesGpuLimits, kubernetesProbes, kubernetesImagePinned, kubernetesMemoryFit]) assert.deepEqual(await messages(policy, deployment()), [], policy.name);
+    assert.match(deployment().props.spec.template.metadata.labels["fabric.memory-budget-gib"], /^\d+\.\d\d$/, "the pod template says what the engine claims");
     assert.deepEqual(await messages(kubernetesEngineServiceInternal, service()), []);
   });
 
@@ -132,6 +133,12 @@ describe("policy pack: Kubernetes rules, from the rendered objects", () => {
     const latest = deployment();
     latest.props.spec.template.spec.containers[0].image = "vllm/vllm-openai:latest";
     assert.deepEqual(await messages(kubernetesImagePinned, latest), ["Deployment orchestrator: container engine image vllm/vllm-openai:latest is not pinned: tag 'latest' moves with every release; use a release tag or a digest"]);
+    const tooBig = deployment();
+    tooBig.props.spec.template.metadata.labels["fabric.memory-budget-gib"] = "40.00";
+    assert.deepEqual(await messages(kubernetesMemoryFit, tooBig), ["Deployment orchestrator: claims 40.0 GiB but rtx-5090 has 31.4 GiB: lower gpuMemoryUtilization"]);
+    const unknown = deployment();
+    unknown.props.spec.template.metadata.labels["fabric.memory-budget-gib"] = "unknown";
+    assert.match((await messages(kubernetesMemoryFit, unknown)).join(), /^Deployment orchestrator: its memory budget is 'unknown', so its fit was never computed/);
     const published = service();
     published.props.spec.type = "LoadBalancer";
     assert.deepEqual(await messages(kubernetesEngineServiceInternal, published), ["Service orchestrator: type LoadBalancer publishes an engine, which has no authentication: use ClusterIP and reach it through the gateway"]);

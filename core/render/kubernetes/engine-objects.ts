@@ -62,7 +62,11 @@ export function renderEngineObjects(input: EngineObjectsInput): KubeObject[] {
   const filesConfigMap = w.files.length > 0 ? `${name}-files` : null;
   const cacheClaim = input.storageClass ? `${name}-models` : null;
   const fabric = w.labels;
-  const podLabels = { ...labels, "fabric.role": "engine", "fabric.engine": fabric["fabric.engine"] ?? "", "fabric.hardware": fabric["fabric.hardware"] ?? "", "fabric.recipe-hash": fabric["fabric.recipe-hash"] ?? "" };
+  const podLabels = {
+    ...labels, "fabric.role": "engine", "fabric.engine": fabric["fabric.engine"] ?? "", "fabric.hardware": fabric["fabric.hardware"] ?? "", "fabric.recipe-hash": fabric["fabric.recipe-hash"] ?? "",
+    // What the engine claims per GPU (empty: never computed), for the policy pack's memory rule.
+    "fabric.memory-budget-gib": fabric["fabric.memory-budget-gib"] ?? "",
+  };
   const scrape = w.metricsPath === null ? {} : { "prometheus.io/scrape": "true", "prometheus.io/port": String(w.port), "prometheus.io/path": w.metricsPath };
   const objects: KubeObject[] = [];
   if (filesConfigMap) {
