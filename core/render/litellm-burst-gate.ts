@@ -71,6 +71,18 @@ MAX_DRAIN_SECONDS = 86400
 _marks = {}
 
 
+def _health_checks(router):
+    # LiteLLM >= 1.108 reads health-check results through router.health().health_checks (its
+    # router.health_state_cache is a deprecated alias there); LiteLLM 1.106 has only the attribute.
+    health = getattr(router, "health", None)
+    if callable(health):
+        try:
+            return router.health().health_checks
+        except AttributeError:
+            pass
+    return router.health_state_cache
+
+
 def _is_burst_slot(deployment):
     return bool((deployment.get("model_info") or {}).get("burst_pool"))
 
@@ -89,7 +101,7 @@ class BurstGate(CustomLogger):
         router = proxy_server.llm_router
         raw = None
         if router is not None:
-            raw = await router.health_state_cache.cache.async_get_cache(key=DeploymentHealthCache.CACHE_KEY)
+            raw = await _health_checks(router).cache.async_get_cache(key=DeploymentHealthCache.CACHE_KEY)
         states = raw if isinstance(raw, dict) else {}
         now = time.time()
 
