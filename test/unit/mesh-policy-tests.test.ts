@@ -71,7 +71,7 @@ describe("tailnet policy tests, evaluated offline", () => {
     }
     const mesh = meshOf(readFileSync(MESH_FLEET, "utf8"));
     assert.deepEqual(ownPolicyTestsHold(mesh), []);
-    assert.deepEqual(planDevices(mesh).map((d) => d.name), ["gw", "gpu", "mon", "store", "burst host"]);
+    assert.deepEqual(planDevices(mesh).map((d) => d.name), ["gw", "gpu", "mon", "store", "ctl", "burst host"]);
   });
 
   test("moving an engine onto the gateway machine breaks the applied policy's tests", () => {
