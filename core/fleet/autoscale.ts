@@ -92,7 +92,7 @@ export const BurstAutoscaler = z
       .refine((s) => !s.split("/").includes(".."), "'..' is not allowed: give the directory itself")
       .describe("The project checkout on that machine (program, fleet file, node_modules), mounted read-write at the same path: the controller writes the pool count override into the stack's settings file."),
     backendUrl: BackendUrl,
-    passphrase: SecretRef.describe("The stack's passphrase, as {secret: <stack config key>} holding it."),
+    passphrase: SecretRef.optional().describe("The stack's passphrase, as {secret: <stack config key>} holding it; leave it out for a stack whose secrets provider is not the passphrase (Pulumi Cloud, a KMS: give its credentials in secretEnv)."),
     secretEnv: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name, e.g. AWS_ACCESS_KEY_ID"), SecretRef).default({})
       .describe("Environment the backend needs (AWS_ACCESS_KEY_ID, PULUMI_ACCESS_TOKEN, …), each from a secret stack config key."),
   })

@@ -48,7 +48,7 @@ export function planAutoscaler(fleet: Fleet, resolved: ResolvedFleet): Autoscale
       args: ["--cwd", spec.projectDir, "--interval", String(spec.intervalSeconds), "--metrics-listen", `${bind}:${spec.port}`, "--drain-timeout", String(spec.drainTimeoutSeconds)],
       env: { PULUMI_BACKEND_URL: spec.backendUrl, PULUMI_SKIP_UPDATE_CHECK: "true" },
       secretEnv: [
-        { name: AUTOSCALER_PASSPHRASE_ENV, secret: spec.passphrase.secret },
+        ...(spec.passphrase ? [{ name: AUTOSCALER_PASSPHRASE_ENV, secret: spec.passphrase.secret }] : []),
         ...Object.entries(spec.secretEnv).sort(([a], [b]) => a.localeCompare(b)).map(([name, ref]) => ({ name, secret: ref.secret })),
       ],
       health: metricsProbe(`http://${metricsHost}:${spec.port}/metrics`),

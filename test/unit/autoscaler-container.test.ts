@@ -61,6 +61,8 @@ describe("burst.autoscaler: the controller as a container of the stack", () => {
     const c = p.autoscaler!.container;
     assert.deepEqual(c.volumes.map((v) => v.volume), ["/srv/inference-fabric", "/var/run/docker.sock"]);
     assert.deepEqual(c.secretEnv.map((s) => s.name), ["PULUMI_CONFIG_PASSPHRASE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    const cloud = fleetWith({ machine: "local", projectDir: "/srv/inference-fabric", backendUrl: "https://api.pulumi.com", secretEnv: { PULUMI_ACCESS_TOKEN: { secret: "pulumiAccessToken" } } });
+    assert.deepEqual(cloud.autoscaler!.container.secretEnv, [{ name: "PULUMI_ACCESS_TOKEN", secret: "pulumiAccessToken" }], "Pulumi Cloud: a token, no passphrase");
   });
 
   it("Prometheus scrapes it; the tailnet lets it reach the gateway and Prometheus, and Prometheus reach it", () => {
