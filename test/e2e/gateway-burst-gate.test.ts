@@ -102,23 +102,24 @@ describe("the burst gate with the real LiteLLM", { timeout: 600_000 }, () => {
     }
   });
 
-  it("without the gate, a group that reads all-unhealthy sends users to a loading burst host (the premise)", async () => {
-    const s = await scene(false);
+  /** A gateway (gated or not) in the all-unhealthy moment, and what REQUESTS requests met there. */
+  const whileLoading = async (gated: boolean, label: string) => {
+    const s = await scene(gated);
     scenes.push(s);
     const before = s.loading.requests();
-    const r = await send(s.gateway, REQUESTS);
+    const sent = await send(s.gateway, REQUESTS);
     const toLoading = s.loading.requests() - before;
-    console.log(`no gate: ${REQUESTS} requests, ${r.failed.length} failed, ${toLoading} reached the loading host, served by ${JSON.stringify(Object.fromEntries(r.servedBy))}`);
+    console.log(`${label}: ${REQUESTS} requests, ${sent.failed.length} failed, ${toLoading} reached the loading host, served by ${JSON.stringify(Object.fromEntries(sent.servedBy))}`);
+    return { s, sent, toLoading };
+  };
+
+  it("without the gate, a group that reads all-unhealthy sends users to a loading burst host (the premise)", async () => {
+    const { sent: r, toLoading } = await whileLoading(false, "no gate");
     assert.ok(toLoading > 0, `LiteLLM kept the loading host out on its own (${JSON.stringify(r)}): the gate's premise no longer holds for this LiteLLM`);
   });
 
   it("with the gate: no user request reaches a slot before its probe passed; after a passing probe the host serves", async () => {
-    const s = await scene(true);
-    scenes.push(s);
-    const before = s.loading.requests();
-    const first = await send(s.gateway, REQUESTS);
-    const toLoading = s.loading.requests() - before;
-    console.log(`gate, host loading: ${REQUESTS} requests, ${first.failed.length} failed, ${toLoading} reached the loading host, served by ${JSON.stringify(Object.fromEntries(first.servedBy))}`);
+    const { s, sent: first, toLoading } = await whileLoading(true, "gate, host loading");
     assert.deepEqual(first.failed, [], "no request failed while the host loaded and the other slot was empty");
     assert.equal(toLoading, 0, "the loading host got no user request");
     assert.equal(first.servedBy.get("local"), REQUESTS, "the local replica served them all");
