@@ -14,11 +14,11 @@ import { LockHeld, acquireStackLock, lockDirFor } from "./autoscale/lock";
 import { ControllerMetrics } from "./autoscale/metrics";
 import { PrometheusQuery } from "./autoscale/prometheus-query";
 import { gatewayMasterKey, PulumiAutoscaleStack } from "./autoscale/pulumi-stack";
+import { type CliIo, EXIT } from "./io";
+import { formatViolation } from "./load-fleet";
 
 /** Seconds a targeted up may take after a drain: the gateway's drain mark outlives both, then lapses. */
 const UPDATE_BUDGET_SECONDS = 900;
-import { type CliIo, EXIT } from "./io";
-import { formatViolation } from "./load-fleet";
 
 export const AUTOSCALE_USAGE = `usage: fabric autoscale --stack <name> [--cwd DIR] [--prometheus URL] [--interval SECONDS]
                        [--metrics-listen HOST:PORT] [--lock-dir DIR] [--drain-timeout SECONDS] [--once]
@@ -103,10 +103,14 @@ export async function runAutoscale(args: readonly string[], io: CliIo): Promise<
   }
   // The gateway's burst gate takes a draining host out of routing (no gateway: in-flight wait only).
   let gate: LiteLLMGatewaySlots | null = null;
+  let noGate = "no gateway in the fleet";
   if (computed.gateway && computed.gateway.modules.length > 0) {
     const key = await gatewayMasterKey(stack, fleet).catch(() => null);
     if (key) gate = new LiteLLMGatewaySlots(computed.gateway.url, key);
-    else say(`fabric autoscale: no gateway master key in stack ${stackName} (gateway.masterKey): a draining host stays in the gateway until it is gone`);
+    else {
+      noGate = "no gateway master key in the stack config";
+      say(`fabric autoscale: no gateway master key in stack ${stackName} (gateway.masterKey): a draining host stays in the gateway until it is gone`);
+    }
   }
   const metrics = new ControllerMetrics();
   const prometheus = new PrometheusQuery(prometheusUrl);
@@ -121,7 +125,7 @@ export async function runAutoscale(args: readonly string[], io: CliIo): Promise<
       const client = new VastClient({ apiKey, baseUrl, retry: { requestTimeoutMs: 10_000, maxAttempts: 2, maxTotalMs: 20_000 }, log: () => undefined });
       await client.listInstances().catch((e: Error) => { throw new Error(client.clean(e.message)); });
     },
-    ...gatewayDrain(gate, inFlightDrain(prometheus, { timeoutMs: drainTimeout * 1000, intervalMs: 2_000 }), drainTimeout + UPDATE_BUDGET_SECONDS),
+    ...gatewayDrain(gate, inFlightDrain(prometheus, { timeoutMs: drainTimeout * 1000, intervalMs: 2_000 }), drainTimeout + UPDATE_BUDGET_SECONDS, noGate),
     metrics,
     log: say,
   });

@@ -51,11 +51,11 @@ export function inFlightDrain(prometheus: MetricsSource, o: DrainOptions) {
  * in the fleet, or it cannot be told) the in-flight wait alone decides, and the log says so: the
  * gateway's retries then cover a request that reaches the host as it goes.
  */
-export function gatewayDrain(gate: GatewaySlots | null, inFlight: Drain, markSeconds: number): { drain: Drain; release: Release } {
+export function gatewayDrain(gate: GatewaySlots | null, inFlight: Drain, markSeconds: number, noGate = "no gateway in the fleet"): { drain: Drain; release: Release } {
   return {
     drain: async (policy, slot) => {
       const name = burstHostLabelValue(policy.pool, slot);
-      let marked = "no gateway in the fleet";
+      let marked = noGate;
       if (gate) {
         marked = await gate.drain(name, markSeconds).then(() => "out of the gateway", (e: Error) => `the gateway was not told (${e.message})`);
       }
