@@ -201,6 +201,9 @@ export class VastClient {
         answer = await this.send(method, path, body, Math.min(requestTimeoutMs, remaining));
       } catch (e) {
         const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+        // An attempt the call's deadline cut short says nothing new: keep what the server last
+        // answered (a 429 storm stays a rate limit, not a "timeout" of a few milliseconds).
+        if (timedOut && remaining < requestTimeoutMs && last !== undefined && last.status !== null) break;
         const cause = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
         last = this.error(
           timedOut ? `${endpoint}: no answer within ${Math.min(requestTimeoutMs, remaining)} ms (attempt ${attempt})` : `${endpoint}: ${cause} (attempt ${attempt})`,

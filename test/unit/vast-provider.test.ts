@@ -382,12 +382,33 @@ describe("vast client backoff and redaction", () => {
     const fake = await startFakeVast({ apiKey: KEY, offers: [] });
     try {
       fake.rateLimitNext(1_000);
-      const client = new VastClient({ apiKey: KEY, baseUrl: fake.url, retry: { ...FAST_RETRY, maxAttempts: 1_000, maxTotalMs: 300, initialMinMs: 20, initialMaxMs: 20 } });
+      const client = new VastClient({ apiKey: KEY, baseUrl: fake.url, retry: { ...FAST_RETRY, maxAttempts: 1_000, maxTotalMs: 1_000, initialMinMs: 20, initialMaxMs: 20 } });
       const started = Date.now();
       const error = await client.listInstances().then(() => undefined, (e: unknown) => e);
-      assert.ok(error instanceof VastError && error.kind === "rate-limited");
-      assert.ok(Date.now() - started < 600, `stopped after ${Date.now() - started} ms`);
-      assert.ok(error.attempts < 20, `${error.attempts} attempts`);
+      // Also when the deadline cuts the last attempt short: the error is still the server's 429.
+      assert.ok(error instanceof VastError && error.kind === "rate-limited", String(error));
+      assert.ok(Date.now() - started < 2_500, `stopped after ${Date.now() - started} ms`);
+      assert.ok(error.attempts < 60, `${error.attempts} attempts`);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe("a deadline that cuts the last attempt short", () => {
+  test("keeps what the server answered: a 429 stays a rate limit, not a timeout of a few milliseconds", async () => {
+    const fake = await startFakeVast({ apiKey: KEY, offers: [] });
+    try {
+      fake.rateLimitNext(1);
+      // The retry after the 429 meets a server that answers only after the call's deadline.
+      const client = new VastClient({
+        apiKey: KEY, baseUrl: fake.url, retry: { ...FAST_RETRY, maxAttempts: 5, maxTotalMs: 300, initialMinMs: 20, initialMaxMs: 20 },
+        log: (line) => { if (/retrying/.test(line)) fake.slowNext(1, 2_000); },
+      });
+      const error = await client.listInstances().then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof VastError && error.kind === "rate-limited" && error.status === 429, String(error));
+      assert.equal(error.attempts, 1);
+      assert.match(error.message, /HTTP 429.*gave up after 1 attempt/);
     } finally {
       await fake.close();
     }
