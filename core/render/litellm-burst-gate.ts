@@ -57,6 +57,7 @@ export function renderBurstGate(input: BurstGateInput): string {
 import time
 
 from fastapi import Depends, HTTPException
+from litellm._logging import verbose_proxy_logger
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import LitellmUserRoles, UserAPIKeyAuth
 from litellm.proxy.auth.user_api_key_auth import user_api_key_auth
@@ -100,8 +101,11 @@ class BurstGate(CustomLogger):
 
         router = proxy_server.llm_router
         raw = None
-        if router is not None:
-            raw = await _health_checks(router).cache.async_get_cache(key=DeploymentHealthCache.CACHE_KEY)
+        try:
+            if router is not None:
+                raw = await _health_checks(router).cache.async_get_cache(key=DeploymentHealthCache.CACHE_KEY)
+        except Exception as e:  # a cache that cannot be read leaves the slots out, never fails the request
+            verbose_proxy_logger.warning("fabric burst gate: health states unreadable (%s); burst slots left out", e)
         states = raw if isinstance(raw, dict) else {}
         now = time.time()
 

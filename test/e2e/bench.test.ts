@@ -32,8 +32,13 @@ const SETUP = "run `scripts/setup-docker.sh && scripts/build-test-images.sh` and
 const cacheDir = process.env.FABRIC_CACHE ?? join(homedir(), ".cache", "inference-fabric");
 const keep = process.env.FABRIC_KEEP_SCRATCH === "1";
 const ENGINE_METRICS = ["http://127.0.0.1:8081/metrics", "http://127.0.0.1:8082/metrics"];
-/** A run must end this long after a probe round for exact counts: the next round is 15 s away. */
-const QUIET_SECONDS = 12;
+/**
+ * A run must end this long after a probe round was over for exact counts: LiteLLM starts the next
+ * round healthCheckSeconds (15) after the last one ended.
+ */
+const QUIET_SECONDS = 10;
+/** A round is over when no engine counter has moved for this long (its probes can be seconds apart on a loaded machine). */
+const ROUND_SETTLED_MS = 3_000;
 
 interface Run { status: number | null; stdout: string; stderr: string; seconds: number }
 
@@ -161,14 +166,14 @@ describe("fabric bench, tune and the SLO gate on the real local-test stack", () 
     const read = () => Promise.all(ENGINE_METRICS.map(async (u) => engineCountersOf(await (await fetch(u)).text()).outputTokens!));
     let last = await read();
     const deadline = Date.now() + 40_000;
+    let movedAt: number | null = null;
     while (Date.now() < deadline) {
       await sleep(200);
       const now = await read();
-      if (now.some((v, i) => v !== last[i])) {
-        await sleep(1_500); // the rest of the round (every engine gets its probe)
-        return Date.now();
-      }
+      if (now.some((v, i) => v !== last[i])) movedAt = Date.now();
       last = now;
+      // The round is over once every engine's probes are in: no counter moved for ROUND_SETTLED_MS.
+      if (movedAt !== null && Date.now() - movedAt >= ROUND_SETTLED_MS) return Date.now();
     }
     return assert.fail("no health probe round reached the engines within 40 s (gateway.healthCheckSeconds is 15)");
   }
